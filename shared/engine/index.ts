@@ -1,0 +1,12 @@
+/**
+ * The scoring engine: pure functions of (model, lead state or activities, profile, now). No I/O, no clock.
+ *
+ * Incremental path (the stream handler):  decodeState -> applyActivity* -> scoreLead -> compactState -> encodeState
+ * Full path (rescoring, backtests, CLI):   recomputeLead
+ * Both give the same LeadScore for the same set of activities, whatever their arrival order or repeats.
+ */
+export { type Crossing, classifyBand, thresholdCrossings } from './bands.ts';
+export { decodeState, encodeState, StateFormatError } from './codec.ts';
+export { buildState, recomputeLead } from './full.ts';
+export { type Contribution, DISQUALIFIED, type LeadScore, round2, scoreLead } from './score.ts';
+export { applyActivity, compactState, emptyState, type LeadState, MAX_ENTRIES } from './state.ts';

@@ -1,0 +1,156 @@
+import type { ScorableActivity } from '../domain/activity.ts';
+import { type CompiledModel, readPath, type ScoringRule } from '../model/compile.ts';
+import { fnv1a } from './hash.ts';
+
+/**
+ * One activity that matched at least one rule, reduced to what scoring needs: when, which event, which rules
+ * (and, for rules limited "by" a property, that property's hash). Activities that match nothing are not kept.
+ */
+export interface Entry {
+  /** occurredAt, epoch milliseconds. */
+  t: number;
+  /** fnv1a(eventId); (t, h) identifies the event within a lead. */
+  h: number;
+  /** Indexes of the matched rules, ascending. */
+  rules: number[];
+  /** Parallel to `rules`: hash of the rule's `limit.by` property value, 0 when the rule has none. */
+  keys: number[];
+}
+
+/** A lead's incremental state for one model: a canonical, order-independent summary of its scoring activities. */
+export interface LeadState {
+  /** Sorted by (t, h), no two alike. */
+  entries: Entry[];
+  /** The latest occurredAt of any activity that matched a rule; drives inactivity rules. */
+  lastActivityAt: number | undefined;
+}
+
+/**
+ * A stored state keeps at most this many entries (the latest), so a runaway lead (an unflagged bot) cannot grow
+ * its item without bound. This is the one place where compaction is not exact: a lead past it forgets its oldest
+ * scoring activities at its next write. Real leads stay far below it (see the engine benchmark's state sizes).
+ */
+export const MAX_ENTRIES = 2048;
+
+export function emptyState(): LeadState {
+  return { entries: [], lastActivityAt: undefined };
+}
+
+export function compareEntries(a: { t: number; h: number }, b: { t: number; h: number }): number {
+  return a.t - b.t || a.h - b.h;
+}
+
+/** Matches an activity against the model; undefined when it scores nothing (no rule, or a bot the model ignores). */
+export function toEntry(model: CompiledModel, activity: ScorableActivity): Entry | undefined {
+  if (activity.bot && !model.scoreBots) return undefined;
+  const candidates = model.rulesByType.get(activity.type);
+  if (!candidates) return undefined;
+  let rules: number[] | undefined;
+  let keys: number[] = [];
+  for (const rule of candidates) {
+    if (!rule.matches!(activity.properties)) continue;
+    if (rules === undefined) {
+      rules = [];
+      keys = [];
+    }
+    rules.push(rule.index);
+    keys.push(limitKey(rule, activity));
+  }
+  if (rules === undefined) return undefined;
+  if (rules.length > 1) sortParallel(rules, keys);
+  return { t: Date.parse(activity.occurredAt), h: fnv1a(activity.eventId), rules, keys };
+}
+
+/**
+ * The incremental path: folds one activity into the state. Returns false when nothing changed (no rule
+ * matched, or the event is already in the state), so the caller can skip the write.
+ */
+export function applyActivity(model: CompiledModel, state: LeadState, activity: ScorableActivity): boolean {
+  const entry = toEntry(model, activity);
+  return entry ? insertEntry(state, entry) : false;
+}
+
+export function insertEntry(state: LeadState, entry: Entry): boolean {
+  const { entries } = state;
+  let lo = 0;
+  let hi = entries.length;
+  // Most activities arrive in time order: check the end first.
+  const last = entries[hi - 1];
+  if (last === undefined || compareEntries(last, entry) < 0) {
+    lo = hi;
+  } else {
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (compareEntries(entries[mid]!, entry) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    const found = entries[lo];
+    if (found !== undefined && found.t === entry.t && found.h === entry.h) return false;
+  }
+  entries.splice(lo, 0, entry);
+  if (state.lastActivityAt === undefined || entry.t > state.lastActivityAt) state.lastActivityAt = entry.t;
+  return true;
+}
+
+/**
+ * Drops every entry that can no longer change any score at `now` or later: entries whose limit bucket lies wholly
+ * beyond the horizon (with a window's or combination's reach added), and entries past their rule's limit in
+ * their bucket (the earliest firings fill a bucket; a later arrival can only push a later one out). Exact:
+ * scoring the compacted state gives the same result as scoring the full one, at `now` and at any later time.
+ */
+export function compactState(model: CompiledModel, state: LeadState, now: number): LeadState {
+  const keepFrom = keepBoundaries(model, now);
+  const counts = new Map<string, number>();
+  const start = Math.max(0, state.entries.length - MAX_ENTRIES);
+  const kept: Entry[] = [];
+  for (let i = start; i < state.entries.length; i++) {
+    const entry = state.entries[i]!;
+    let needed = false;
+    for (let j = 0; j < entry.rules.length; j++) {
+      const rule = model.rules[entry.rules[j]!]!;
+      if (entry.t < keepFrom[rule.index]!) continue;
+      if (rule.needsEveryMatch || !rule.limit) {
+        needed = true;
+        continue;
+      }
+      const key = `${rule.index}:${Math.floor(entry.t / rule.limit.per)}:${entry.keys[j]}`;
+      const seen = counts.get(key) ?? 0;
+      counts.set(key, seen + 1);
+      if (seen < rule.limit.times) needed = true;
+    }
+    if (needed) kept.push(entry);
+  }
+  return { entries: kept, lastActivityAt: state.lastActivityAt };
+}
+
+/** Per rule, the earliest occurredAt that can still matter at `now` or later. */
+function keepBoundaries(model: CompiledModel, now: number): number[] {
+  const firingFrom = (rule: ScoringRule): number => {
+    const edge = now - model.horizon;
+    return rule.limit ? Math.floor(edge / rule.limit.per) * rule.limit.per : edge;
+  };
+  const keepFrom = model.rules.map((rule) => {
+    if (!rule) return Number.POSITIVE_INFINITY;
+    return firingFrom(rule) - (rule.window?.within ?? 0);
+  });
+  for (const combo of model.combos) {
+    const reach = firingFrom(combo) - combo.within!;
+    for (const ref of combo.all!) keepFrom[ref] = Math.min(keepFrom[ref]!, reach);
+  }
+  return keepFrom;
+}
+
+function limitKey(rule: ScoringRule, activity: ScorableActivity): number {
+  const by = rule.limit?.by;
+  if (by === undefined) return 0;
+  const value = readPath(activity.properties, by);
+  return value === undefined || value === null ? 0 : fnv1a(String(value));
+}
+
+function sortParallel(rules: number[], keys: number[]): void {
+  const order = rules.map((_, i) => i).sort((a, b) => rules[a]! - rules[b]!);
+  const r = order.map((i) => rules[i]!);
+  const k = order.map((i) => keys[i]!);
+  rules.splice(0, rules.length, ...r);
+  keys.splice(0, keys.length, ...k);
+}
