@@ -1,0 +1,103 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+async function leadscore(...args: string[]) {
+  try {
+    const { stdout, stderr } = await run(process.execPath, ['bin/leadscore.js', ...args]);
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'leadscore-cli-'));
+
+describe('leadscore validate', () => {
+  it('exits 0 with a one-line summary for the default model', async () => {
+    const { code, stdout } = await leadscore('validate', 'models/default.yaml');
+    expect(code).toBe(0);
+    expect(stdout.trim().split('\n')).toHaveLength(1);
+    expect(stdout).toContain('model "default" v1');
+  });
+
+  it('exits 1 naming each problem of a broken model', async () => {
+    const file = join(dir, 'broken.yaml');
+    writeFileSync(
+      file,
+      'model: m\nversion: 1\nname: m\ngroups: [{ id: g }]\nrules: [{ id: r, group: x, points: 1, when: { type: a } }]\nbands: { levels: [{ id: cold, min: 1 }] }\n',
+    );
+    const { code, stderr } = await leadscore('validate', file);
+    expect(code).toBe(1);
+    expect(stderr).toContain('2 problems');
+    expect(stderr).toContain('rules[0].group: unknown group "x"');
+    expect(stderr).toContain('bands.levels[0].min');
+  });
+
+  it('exits 1 for a missing file and 2 for a missing argument', async () => {
+    expect((await leadscore('validate', join(dir, 'nope.yaml'))).code).toBe(1);
+    expect((await leadscore('validate')).code).toBe(2);
+  });
+});
+
+describe('leadscore score', () => {
+  it('prints one line per lead, highest score first, skipping bad lines', async () => {
+    const events = join(dir, 'events.ndjson');
+    writeFileSync(
+      events,
+      [
+        {
+          eventId: 'a1',
+          leadId: 'ana',
+          type: 'form_submit',
+          occurredAt: '2026-11-20T10:00:00Z',
+          properties: { form: 'demo' },
+        },
+        {
+          eventId: 'a1',
+          leadId: 'ana',
+          type: 'form_submit',
+          occurredAt: '2026-11-20T10:00:00Z',
+          properties: { form: 'demo' },
+        },
+        { eventId: 'b1', leadId: 'bob', type: 'webinar_registered', occurredAt: '2026-11-20T10:00:00Z' },
+      ]
+        .map((e) => JSON.stringify(e))
+        .concat(['{ not json'])
+        .join('\n'),
+    );
+    const { code, stdout, stderr } = await leadscore(
+      'score',
+      '--model',
+      'models/events-rolling.yaml',
+      '--events',
+      events,
+      '--at',
+      '2026-11-21T00:00:00Z',
+    );
+    expect(code).toBe(0);
+    const lines = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    // events-rolling: ana's demo form scores nothing there; bob's registration is 5 points.
+    expect(lines.map((l) => [l.leadId, l.score, l.band])).toEqual([
+      ['bob', 5, 'cold'],
+      ['ana', 0, 'cold'],
+    ]);
+    expect(stderr).toContain('line 4: not valid JSON');
+  });
+
+  it('answers --help for every command', async () => {
+    for (const command of ['validate', 'score']) {
+      const { code, stdout } = await leadscore(command, '--help');
+      expect(code).toBe(0);
+      expect(stdout).toContain(`leadscore ${command}`);
+    }
+  });
+});
