@@ -15,7 +15,9 @@ export class StateFormatError extends Error {
  * A typical entry takes 9 to 11 bytes.
  */
 export function encodeState(model: CompiledModel, state: LeadState): Uint8Array {
-  const out = new Writer(16 + state.entries.length * 12);
+  let size = 16;
+  for (const entry of state.entries) size += 14 + entry.rules.length * 14;
+  const out = new Writer(size);
   out.byte(FORMAT);
   out.u32(model.fingerprint);
   out.varint(state.lastActivityAt === undefined ? 0 : state.lastActivityAt + 1);
@@ -27,7 +29,7 @@ export function encodeState(model: CompiledModel, state: LeadState): Uint8Array 
     out.u32(entry.h);
     out.varint(entry.rules.length);
     for (let j = 0; j < entry.rules.length; j++) {
-      const key = entry.keys[j]!;
+      const key = entry.keys?.[j] ?? 0;
       out.varint(entry.rules[j]! * 2 + (key === 0 ? 0 : 1));
       if (key !== 0) out.u32(key);
     }
@@ -52,11 +54,14 @@ export function decodeState(model: CompiledModel, bytes: Uint8Array): LeadState 
     const h = input.u32();
     const n = input.varint();
     const rules = new Array<number>(n);
-    const keys = new Array<number>(n);
+    let keys: number[] | undefined;
     for (let j = 0; j < n; j++) {
       const v = input.varint();
       rules[j] = Math.floor(v / 2);
-      keys[j] = v % 2 === 1 ? input.u32() : 0;
+      if (v % 2 === 1) {
+        keys ??= new Array<number>(n).fill(0);
+        keys[j] = input.u32();
+      }
       if (model.rules[rules[j]!] === undefined)
         throw new StateFormatError(`rule ${rules[j]} is not in the model`);
     }
@@ -66,29 +71,25 @@ export function decodeState(model: CompiledModel, bytes: Uint8Array): LeadState 
   return { entries, lastActivityAt };
 }
 
+/** One growing buffer for all encodes: encoding is synchronous, and `done` copies out exactly what was written. */
+let shared = new Uint8Array(4096);
+
 class Writer {
-  private buf: Uint8Array;
+  private readonly buf: Uint8Array;
   private at = 0;
+  /** `size` must bound the output: encodeState sizes it from the entries (varints take at most 8 bytes here). */
   constructor(size: number) {
-    this.buf = new Uint8Array(size);
-  }
-  private room(n: number): void {
-    if (this.at + n <= this.buf.length) return;
-    const next = new Uint8Array(Math.max(this.buf.length * 2, this.at + n));
-    next.set(this.buf);
-    this.buf = next;
+    if (shared.length < size) shared = new Uint8Array(Math.max(size, shared.length * 2));
+    this.buf = shared;
   }
   byte(b: number): void {
-    this.room(1);
     this.buf[this.at++] = b;
   }
   u32(v: number): void {
-    this.room(4);
     for (let i = 0; i < 4; i++) this.buf[this.at++] = (v >>> (8 * i)) & 0xff;
   }
   /** Non-negative integers up to 2^53. */
   varint(v: number): void {
-    this.room(8);
     while (v >= 0x80) {
       this.buf[this.at++] = (v % 0x80) | 0x80;
       v = Math.floor(v / 0x80);

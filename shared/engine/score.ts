@@ -49,16 +49,16 @@ export function scoreLead(
   const contributions: Contribution[] = [];
   const flags = new Set<Flag>();
   const groupTotals = new Map<string, number>(model.source.groups.map((g) => [g.id, 0]));
-  const matchTimes = matchesByRule(model, state.entries, now);
+  const tally = tallyFirings(model, state.entries, now);
 
   for (const rule of model.rules) {
     if (!rule) continue;
-    const firings = rule.all ? comboFirings(rule, matchTimes) : windowFirings(rule, matchTimes[rule.index]!);
-    const { points, count, flagged } = countFirings(model, rule, firings, now);
+    const count = tally.counts[rule.index]!;
     if (count === 0) continue;
+    const points = round2(tally.sums[rule.index]!);
     contributions.push({ rule: rule.id, kind: 'behaviour', group: rule.group, points, count });
     groupTotals.set(rule.group, groupTotals.get(rule.group)! + points);
-    if (flagged && rule.flag) flags.add(rule.flag);
+    if (tally.flagged[rule.index] && rule.flag) flags.add(rule.flag);
     if (rule.disqualify) flags.add(DISQUALIFIED);
   }
 
@@ -120,101 +120,132 @@ export function scoreLead(
   };
 }
 
-/** A firing: when a rule fired, and the `limit.by` key of the activity that made it fire. */
-interface Firing {
-  t: number;
-  key: number;
-}
-
-/** For each event rule, its matches up to `now`, in time order. */
-function matchesByRule(model: CompiledModel, entries: Entry[], now: number): Firing[][] {
-  const lists: Firing[][] = model.rules.map(() => []);
-  for (const entry of entries) {
-    if (entry.t > now) break;
-    for (let j = 0; j < entry.rules.length; j++)
-      lists[entry.rules[j]!]!.push({ t: entry.t, key: entry.keys[j]! });
-  }
-  return lists;
-}
-
 /**
- * A plain rule fires at each match. A counting window fires at a match when at least `count` matches lie in
- * (t - within, t]; a return window fires at a match when an earlier match lies in [t - within, t - returnAfter].
+ * One pass over the entries in time order, firing each rule as its matches arrive:
+ * - a plain rule fires at each match;
+ * - a counting window fires at a match when at least `count` matches lie in (t - within, t];
+ * - a return window fires at a match when an earlier match lies in [t - within, t - returnAfter];
+ * - a combination fires at a match of any of its rules when every one of them matched in (t - within, t]
+ *   (once per instant).
+ * Each firing then meets the rule's limit (the earliest firings fill each epoch-aligned bucket; since time only
+ * moves forward, a bucket is a counter that resets), then the horizon and decay, aged from its own time.
  */
-function windowFirings(rule: ScoringRule, matches: Firing[]): Firing[] {
-  const window = rule.window;
-  if (!window) return matches;
-  const fired: Firing[] = [];
-  let tail = 0;
-  if ('count' in window) {
-    for (let i = 0; i < matches.length; i++) {
-      const t = matches[i]!.t;
-      while (matches[tail]!.t <= t - window.within) tail++;
-      if (i - tail + 1 >= window.count) fired.push(matches[i]!);
+function tallyFirings(model: CompiledModel, entries: Entry[], now: number) {
+  const { sums, counts, flagged, bucket, taken, takenBy, lastMatch, lastComboFiring, windows } =
+    scratchFor(model);
+  sums.fill(0);
+  counts.fill(0);
+  flagged.fill(0);
+  bucket.fill(Number.NEGATIVE_INFINITY);
+  taken.fill(0);
+  lastMatch.fill(Number.NEGATIVE_INFINITY);
+  lastComboFiring.fill(Number.NEGATIVE_INFINITY);
+  for (const m of takenBy) m?.clear();
+  for (const w of windows) {
+    if (w) {
+      w.times.length = 0;
+      w.head = 0;
     }
-    return fired;
   }
-  for (let i = 0; i < matches.length; i++) {
-    const t = matches[i]!.t;
-    while (tail < i && matches[tail]!.t < t - window.within) tail++;
-    if (tail < i && matches[tail]!.t <= t - window.returnAfter) fired.push(matches[i]!);
-  }
-  return fired;
-}
+  const horizon = model.horizon;
 
-/** A combination fires at each match of any of its rules when every one of them matched in (t - within, t]. */
-function comboFirings(rule: ScoringRule, matchTimes: Firing[][]): Firing[] {
-  const lists = rule.all!.map((i) => matchTimes[i]!);
-  const times = [...new Set(lists.flatMap((l) => l.map((m) => m.t)))].sort((a, b) => a - b);
-  const cursors = lists.map(() => -1);
-  const fired: Firing[] = [];
-  for (const t of times) {
-    let all = true;
-    lists.forEach((list, k) => {
-      while (cursors[k]! + 1 < list.length && list[cursors[k]! + 1]!.t <= t) cursors[k]!++;
-      const latest = list[cursors[k]!];
-      if (latest === undefined || latest.t <= t - rule.within!) all = false;
-    });
-    if (all) fired.push({ t, key: 0 });
-  }
-  return fired;
-}
-
-/**
- * Applies the rule's limit (the earliest firings fill each epoch-aligned bucket), then the horizon and decay,
- * each firing aged from its own time.
- */
-function countFirings(
-  model: CompiledModel,
-  rule: ScoringRule,
-  firings: Firing[],
-  now: number,
-): { points: number; count: number; flagged: boolean } {
-  let sum = 0;
-  let count = 0;
-  let flagged = false;
-  const limit = rule.limit;
-  const used = limit ? new Map<string, number>() : undefined;
-  for (const firing of firings) {
+  const fire = (rule: ScoringRule, t: number, key: number): void => {
+    const r = rule.index;
     let value = rule.points;
-    if (limit && used) {
-      const bucket = `${Math.floor(firing.t / limit.per)}:${firing.key}`;
-      const taken = used.get(bucket) ?? 0;
-      if (taken >= limit.times) continue;
-      used.set(bucket, taken + 1);
+    const limit = rule.limit;
+    if (limit) {
+      const b = Math.floor(t / limit.per);
+      if (b !== bucket[r]) {
+        bucket[r] = b;
+        taken[r] = 0;
+        takenBy[r]?.clear();
+      }
+      let used: number;
+      if (limit.by === undefined) {
+        used = taken[r]!;
+        if (used >= limit.times) return;
+        taken[r] = used + 1;
+      } else {
+        const byMap = (takenBy[r] ??= new Map());
+        used = byMap.get(key) ?? 0;
+        if (used >= limit.times) return;
+        byMap.set(key, used + 1);
+      }
       if (limit.pointsCap !== undefined) {
-        value =
-          Math.sign(rule.points) *
-          Math.min(Math.abs(rule.points), limit.pointsCap - taken * Math.abs(rule.points));
+        const size = Math.abs(rule.points);
+        value = Math.sign(rule.points) * Math.min(size, limit.pointsCap - used * size);
       }
     }
-    const age = now - firing.t;
-    if (age >= model.horizon) continue;
-    sum += rule.decays ? value * model.decayFactor(age) : value;
-    count++;
-    if (age < rule.flagFor) flagged = true;
+    const age = now - t;
+    if (age >= horizon) return;
+    sums[r] = sums[r]! + (rule.decays ? value * model.decayFactor(age) : value);
+    counts[r]!++;
+    if (age < rule.flagFor) flagged[r] = 1;
+  };
+
+  for (const entry of entries) {
+    const t = entry.t;
+    if (t > now) break;
+    for (let j = 0; j < entry.rules.length; j++) {
+      const r = entry.rules[j]!;
+      const rule = model.rules[r]!;
+      lastMatch[r] = t;
+      const window = rule.window;
+      if (!window) {
+        fire(rule, t, entry.keys?.[j] ?? 0);
+      } else {
+        const w = (windows[r] ??= { times: [], head: 0 });
+        if ('count' in window) {
+          w.times.push(t);
+          while (w.times[w.head]! <= t - window.within) w.head++;
+          if (w.times.length - w.head >= window.count) fire(rule, t, entry.keys?.[j] ?? 0);
+        } else {
+          while (w.head < w.times.length && w.times[w.head]! < t - window.within) w.head++;
+          if (w.head < w.times.length && w.times[w.head]! <= t - window.returnAfter)
+            fire(rule, t, entry.keys?.[j] ?? 0);
+          w.times.push(t);
+        }
+      }
+      const combos = model.combosByRule[r];
+      if (combos === undefined) continue;
+      for (const combo of combos) {
+        if (lastComboFiring[combo.index] === t) continue;
+        let all = true;
+        for (const ref of combo.all!) if (!(lastMatch[ref]! > t - combo.within!)) all = false;
+        if (!all) continue;
+        lastComboFiring[combo.index] = t;
+        fire(combo, t, 0);
+      }
+    }
   }
-  return { points: round2(sum), count, flagged };
+  return { sums, counts, flagged };
+}
+
+/**
+ * Working arrays for tallyFirings, one set per model, reset on every call. Scoring is synchronous, so no two
+ * calls share them at once; reusing them spares a dozen allocations per scored lead on the hot path.
+ */
+const scratch = new WeakMap<CompiledModel, ReturnType<typeof makeScratch>>();
+function scratchFor(model: CompiledModel) {
+  let s = scratch.get(model);
+  if (!s) {
+    s = makeScratch(model.rules.length);
+    scratch.set(model, s);
+  }
+  return s;
+}
+function makeScratch(n: number) {
+  return {
+    sums: new Float64Array(n),
+    counts: new Int32Array(n),
+    flagged: new Uint8Array(n),
+    bucket: new Float64Array(n),
+    taken: new Int32Array(n),
+    takenBy: new Array<Map<number, number> | undefined>(n),
+    lastMatch: new Float64Array(n),
+    lastComboFiring: new Float64Array(n),
+    windows: new Array<{ times: number[]; head: number } | undefined>(n),
+  };
 }
 
 /** Half away from zero, to hundredths; never -0. */

@@ -1,4 +1,5 @@
 import type { ScorableActivity } from '../domain/activity.ts';
+import { epochMs } from '../domain/time.ts';
 import { type CompiledModel, readPath, type ScoringRule } from '../model/compile.ts';
 import { fnv1a } from './hash.ts';
 
@@ -13,8 +14,11 @@ export interface Entry {
   h: number;
   /** Indexes of the matched rules, ascending. */
   rules: number[];
-  /** Parallel to `rules`: hash of the rule's `limit.by` property value, 0 when the rule has none. */
-  keys: number[];
+  /**
+   * Parallel to `rules`: hash of the rule's `limit.by` property value (0 when absent). Undefined when every key
+   * is 0, which is most entries: most rules have no `by`.
+   */
+  keys: number[] | undefined;
 }
 
 /** A lead's incremental state for one model: a canonical, order-independent summary of its scoring activities. */
@@ -46,19 +50,20 @@ export function toEntry(model: CompiledModel, activity: ScorableActivity): Entry
   const candidates = model.rulesByType.get(activity.type);
   if (!candidates) return undefined;
   let rules: number[] | undefined;
-  let keys: number[] = [];
+  let keys: number[] | undefined;
   for (const rule of candidates) {
     if (!rule.matches!(activity.properties)) continue;
-    if (rules === undefined) {
-      rules = [];
-      keys = [];
-    }
+    if (rules === undefined) rules = [];
+    const key = limitKey(rule, activity);
+    if (key !== 0) {
+      keys ??= new Array<number>(rules.length).fill(0);
+      keys[rules.length] = key;
+    } else if (keys) keys[rules.length] = 0;
     rules.push(rule.index);
-    keys.push(limitKey(rule, activity));
   }
+  // Candidates are listed in rule order, so `rules` is ascending without sorting.
   if (rules === undefined) return undefined;
-  if (rules.length > 1) sortParallel(rules, keys);
-  return { t: Date.parse(activity.occurredAt), h: fnv1a(activity.eventId), rules, keys };
+  return { t: epochMs(activity.occurredAt), h: fnv1a(activity.eventId), rules, keys };
 }
 
 /**
@@ -87,7 +92,8 @@ export function insertEntry(state: LeadState, entry: Entry): boolean {
     const found = entries[lo];
     if (found !== undefined && found.t === entry.t && found.h === entry.h) return false;
   }
-  entries.splice(lo, 0, entry);
+  if (lo === entries.length) entries.push(entry);
+  else entries.splice(lo, 0, entry);
   if (state.lastActivityAt === undefined || entry.t > state.lastActivityAt) state.lastActivityAt = entry.t;
   return true;
 }
@@ -100,23 +106,41 @@ export function insertEntry(state: LeadState, entry: Entry): boolean {
  */
 export function compactState(model: CompiledModel, state: LeadState, now: number): LeadState {
   const keepFrom = keepBoundaries(model, now);
-  const counts = new Map<string, number>();
+  const n = model.rules.length;
+  // Entries are in time order, so each rule's limit buckets come one after another: a counter that resets.
+  const bucket = new Float64Array(n).fill(Number.NEGATIVE_INFINITY);
+  const taken = new Int32Array(n);
+  const takenBy: (Map<number, number> | undefined)[] = new Array(n);
   const start = Math.max(0, state.entries.length - MAX_ENTRIES);
   const kept: Entry[] = [];
   for (let i = start; i < state.entries.length; i++) {
     const entry = state.entries[i]!;
     let needed = false;
     for (let j = 0; j < entry.rules.length; j++) {
-      const rule = model.rules[entry.rules[j]!]!;
-      if (entry.t < keepFrom[rule.index]!) continue;
-      if (rule.needsEveryMatch || !rule.limit) {
+      const r = entry.rules[j]!;
+      const rule = model.rules[r]!;
+      if (entry.t < keepFrom[r]!) continue;
+      const limit = rule.limit;
+      if (rule.needsEveryMatch || !limit) {
         needed = true;
         continue;
       }
-      const key = `${rule.index}:${Math.floor(entry.t / rule.limit.per)}:${entry.keys[j]}`;
-      const seen = counts.get(key) ?? 0;
-      counts.set(key, seen + 1);
-      if (seen < rule.limit.times) needed = true;
+      const b = Math.floor(entry.t / limit.per);
+      if (b !== bucket[r]) {
+        bucket[r] = b;
+        taken[r] = 0;
+        takenBy[r]?.clear();
+      }
+      let used: number;
+      if (limit.by === undefined) {
+        used = taken[r]!;
+        taken[r] = used + 1;
+      } else {
+        const byMap = (takenBy[r] ??= new Map());
+        used = byMap.get(entry.keys?.[j] ?? 0) ?? 0;
+        byMap.set(entry.keys?.[j] ?? 0, used + 1);
+      }
+      if (used < limit.times) needed = true;
     }
     if (needed) kept.push(entry);
   }
@@ -145,12 +169,4 @@ function limitKey(rule: ScoringRule, activity: ScorableActivity): number {
   if (by === undefined) return 0;
   const value = readPath(activity.properties, by);
   return value === undefined || value === null ? 0 : fnv1a(String(value));
-}
-
-function sortParallel(rules: number[], keys: number[]): void {
-  const order = rules.map((_, i) => i).sort((a, b) => rules[a]! - rules[b]!);
-  const r = order.map((i) => rules[i]!);
-  const k = order.map((i) => keys[i]!);
-  rules.splice(0, rules.length, ...r);
-  keys.splice(0, keys.length, ...k);
 }

@@ -54,6 +54,8 @@ export interface CompiledModel {
   /** Event rules by activity type: the only rules an activity is matched against. */
   rulesByType: Map<string, ScoringRule[]>;
   combos: ScoringRule[];
+  /** For each event rule, the combinations that name it (undefined when none). */
+  combosByRule: (ScoringRule[] | undefined)[];
   inactivity: InactivityRule[];
   fit: FitRule[];
   /** Decay multiplier for a contribution of the given age (0 <= age < horizon). */
@@ -118,6 +120,10 @@ export function compileModel(model: Model): CompiledModel {
     }
   }
 
+  const combos = rules.filter((r) => r?.all !== undefined);
+  const combosByRule: (ScoringRule[] | undefined)[] = rules.map(() => undefined);
+  for (const combo of combos) for (const ref of combo.all!) (combosByRule[ref] ??= []).push(combo);
+
   return {
     source: model,
     id: model.model,
@@ -127,7 +133,8 @@ export function compileModel(model: Model): CompiledModel {
     scoreBots: model.scoreBots,
     rules,
     rulesByType,
-    combos: rules.filter((r) => r?.all !== undefined),
+    combos,
+    combosByRule,
     inactivity,
     fit: model.fit.rules.map((r) => ({
       id: r.id,

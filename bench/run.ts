@@ -1,0 +1,12 @@
+/** npm run bench -- <suite>: runs one benchmark suite; human-readable lines, then one JSON line of figures. */
+const suites: Record<string, () => Promise<unknown>> = {
+  engine: () => import('./engine.ts').then((m) => m.run()),
+};
+
+const name = process.argv[2];
+const suite = name === undefined ? undefined : suites[name];
+if (!suite) {
+  console.error(`usage: npm run bench -- <suite>\nsuites: ${Object.keys(suites).join(', ')}`);
+  process.exit(2);
+}
+await suite();
