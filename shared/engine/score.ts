@@ -166,7 +166,8 @@ function tallyFirings(model: CompiledModel, entries: Entry[], now: number) {
         if (used >= limit.times) return;
         taken[r] = used + 1;
       } else {
-        const byMap = (takenBy[r] ??= new Map());
+        const byMap = takenBy[r] ?? new Map<number, number>();
+        takenBy[r] = byMap;
         used = byMap.get(key) ?? 0;
         if (used >= limit.times) return;
         byMap.set(key, used + 1);
@@ -194,7 +195,8 @@ function tallyFirings(model: CompiledModel, entries: Entry[], now: number) {
       if (!window) {
         fire(rule, t, entry.keys?.[j] ?? 0);
       } else {
-        const w = (windows[r] ??= { times: [], head: 0 });
+        const w = windows[r] ?? { times: [], head: 0 };
+        windows[r] = w;
         if ('count' in window) {
           w.times.push(t);
           while (w.times[w.head]! <= t - window.within) w.head++;

@@ -136,7 +136,8 @@ export function compactState(model: CompiledModel, state: LeadState, now: number
         used = taken[r]!;
         taken[r] = used + 1;
       } else {
-        const byMap = (takenBy[r] ??= new Map());
+        const byMap = takenBy[r] ?? new Map<number, number>();
+        takenBy[r] = byMap;
         used = byMap.get(entry.keys?.[j] ?? 0) ?? 0;
         byMap.set(entry.keys?.[j] ?? 0, used + 1);
       }

@@ -122,7 +122,13 @@ export function compileModel(model: Model): CompiledModel {
 
   const combos = rules.filter((r) => r?.all !== undefined);
   const combosByRule: (ScoringRule[] | undefined)[] = rules.map(() => undefined);
-  for (const combo of combos) for (const ref of combo.all!) (combosByRule[ref] ??= []).push(combo);
+  for (const combo of combos) {
+    for (const ref of combo.all!) {
+      const list = combosByRule[ref] ?? [];
+      list.push(combo);
+      combosByRule[ref] = list;
+    }
+  }
 
   return {
     source: model,
