@@ -1,0 +1,28 @@
+import type { RemovalPolicy } from 'aws-cdk-lib';
+import { AttributeType, Billing, StreamViewType, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import type { Construct } from 'constructs';
+import type { TableDefinition } from '../shared/store/tables.ts';
+
+/** A DynamoDB table from its shared definition: on demand, point-in-time recovery, encrypted, streamed. */
+export function tableFrom(
+  scope: Construct,
+  definition: TableDefinition,
+  removalPolicy: RemovalPolicy,
+): TableV2 {
+  return new TableV2(scope, `${definition.id[0]!.toUpperCase()}${definition.id.slice(1)}Table`, {
+    partitionKey: {
+      name: definition.partitionKey.name,
+      type: AttributeType[definition.partitionKey.type === 'S' ? 'STRING' : 'NUMBER'],
+    },
+    sortKey: {
+      name: definition.sortKey.name,
+      type: AttributeType[definition.sortKey.type === 'S' ? 'STRING' : 'NUMBER'],
+    },
+    billing: Billing.onDemand(),
+    pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+    encryption: TableEncryptionV2.awsManagedKey(),
+    dynamoStream: StreamViewType[definition.stream],
+    ...(definition.timeToLiveAttribute && { timeToLiveAttribute: definition.timeToLiveAttribute }),
+    removalPolicy,
+  });
+}

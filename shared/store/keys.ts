@@ -1,0 +1,50 @@
+/**
+ * Every key Leadscore writes, built in one place. Prefixes name the entity, so items of different kinds never
+ * collide and a key read in a log says what it is. Ids are validated before they get here (no "#").
+ */
+export interface Key {
+  pk: string;
+  sk: string;
+}
+
+/** Whose activity an item is: a known lead, or an anonymous visitor not identified yet. */
+export type Subject = { kind: 'lead'; id: string } | { kind: 'anonymous'; id: string };
+
+export const keys = {
+  subject(subject: Subject): string {
+    return subject.kind === 'lead' ? `LEAD#${subject.id}` : `ANON#${subject.id}`;
+  },
+  activity(subject: Subject, eventId: string): Key {
+    return { pk: keys.subject(subject), sk: `EVT#${eventId}` };
+  },
+  lead(leadId: string): string {
+    return `LEAD#${leadId}`;
+  },
+  profile(leadId: string): Key {
+    return { pk: `LEAD#${leadId}`, sk: 'PROFILE' };
+  },
+  outcome(leadId: string, occurredAt: string, outcomeId: string): Key {
+    return { pk: `LEAD#${leadId}`, sk: `OUTCOME#${occurredAt}#${outcomeId}` };
+  },
+  /** Where an anonymous id or a merged-away lead id now points. */
+  alias(from: Subject): Key {
+    return { pk: `ALIAS#${from.kind === 'lead' ? 'L' : 'A'}#${from.id}`, sk: 'ALIAS' };
+  },
+  /** The reverse of an alias, kept under the lead so erasure can find every id that points at it. */
+  aliasOf(leadId: string, from: Subject): Key {
+    return { pk: `LEAD#${leadId}`, sk: `ALIASOF#${from.kind === 'lead' ? 'L' : 'A'}#${from.id}` };
+  },
+  erased(leadId: string): Key {
+    return { pk: `ERASED#${leadId}`, sk: 'ERASED' };
+  },
+  apiKey(hash: string): Key {
+    return { pk: `APIKEY#${hash}`, sk: 'APIKEY' };
+  },
+} as const;
+
+/** Reads the subject back from an item's pk ("LEAD#ana" or "ANON#v-1"). */
+export function subjectOf(pk: string): Subject | undefined {
+  if (pk.startsWith('LEAD#')) return { kind: 'lead', id: pk.slice(5) };
+  if (pk.startsWith('ANON#')) return { kind: 'anonymous', id: pk.slice(5) };
+  return undefined;
+}
