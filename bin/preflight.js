@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Plain JavaScript on purpose: it must run, and explain itself, on a Node too old for the rest of the code.
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 
 const problems = [];
 const [major, minor] = process.versions.node.split('.').map(Number);
@@ -11,13 +11,9 @@ if (major < 22 || (major === 22 && minor < 18)) {
   );
 }
 if (process.argv.includes('--java')) {
-  let javaMajor = 0;
-  try {
-    const out = execFileSync('java', ['-version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    javaMajor = parseJavaMajor(out);
-  } catch (error) {
-    javaMajor = parseJavaMajor(String(error?.stderr ?? ''));
-  }
+  // `java -version` writes to stderr; a missing java leaves both streams empty.
+  const probe = spawnSync('java', ['-version'], { encoding: 'utf8' });
+  const javaMajor = parseJavaMajor(`${probe.stdout ?? ''}${probe.stderr ?? ''}`);
   if (javaMajor < 17) {
     problems.push(
       'Java 17 or newer is needed for the local runtime (DynamoDB Local).\n' +

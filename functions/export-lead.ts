@@ -1,0 +1,36 @@
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { requireApiKey } from '../shared/http/auth.ts';
+import { httpProblems } from '../shared/http/middleware.ts';
+import { leadIdParameter } from '../shared/http/parameters.ts';
+import { json, problems } from '../shared/http/problem.ts';
+import { wire } from '../shared/wiring.ts';
+
+const { ledger, directory } = wire();
+
+/** GET /v1/leads/{id}/export: everything Leadscore holds about a lead (a data subject access request). */
+async function exportLead(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
+  const leadId = leadIdParameter(event);
+  const [records, activities] = await Promise.all([
+    directory.itemsOf(leadId),
+    ledger.activitiesOf({ kind: 'lead', id: leadId }),
+  ]);
+  if (records.length === 0 && activities.length === 0) throw problems.notFound(`no lead "${leadId}"`);
+  const strip = <T extends object>(item: T) => {
+    const { pk: _pk, sk: _sk, ...rest } = item as T & { pk?: unknown; sk?: unknown };
+    return rest;
+  };
+  const profile = records.find((r) => r.entity === 'profile');
+  activities.sort((a, b) => (a.occurredAt < b.occurredAt ? -1 : 1));
+  return json(200, {
+    leadId,
+    exportedAt: new Date().toISOString(),
+    profile: profile ? strip(profile) : null,
+    outcomes: records.filter((r) => r.entity === 'outcome').map(strip),
+    aliases: records.filter((r) => r.entity === 'aliasOf').map((r) => ({ id: r.from, kind: r.fromKind })),
+    other: records.filter((r) => !['profile', 'outcome', 'aliasOf'].includes(String(r.entity))).map(strip),
+    activities: activities.map(strip),
+  });
+}
+
+export const handler = middy(exportLead).use(httpProblems()).use(requireApiKey(directory));

@@ -1,0 +1,43 @@
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { PIXEL_GIF, PIXEL_HEADERS, parsePixelHit } from '../shared/ingest/pixel.ts';
+import { recordActivities } from '../shared/ingest/record.ts';
+import { count, logger, metrics } from '../shared/telemetry.ts';
+import { wire } from '../shared/wiring.ts';
+
+const { config, ledger } = wire();
+
+const GIF: APIGatewayProxyStructuredResultV2 = {
+  statusCode: 200,
+  headers: PIXEL_HEADERS,
+  body: PIXEL_GIF.toString('base64'),
+  isBase64Encoded: true,
+};
+
+/** GET /p.gif: always the GIF. A hit that cannot be recorded is logged and counted, never shown to the page. */
+async function trackPixel(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
+  const now = Date.now();
+  const hit = parsePixelHit(
+    event.queryStringParameters ?? {},
+    event.headers['user-agent'],
+    config.SIGNING_SECRET,
+    now,
+  );
+  if (!hit.ok) {
+    count(`pixel.rejected.${hit.reason}`);
+    logger.warn('pixel hit rejected', { reason: hit.reason, detail: hit.detail });
+    return GIF;
+  }
+  try {
+    const [result] = await recordActivities(ledger, [hit.activity], 'pixel', now);
+    count(`pixel.${result!.status}`);
+    if (hit.botReason) count(`pixel.bot.${hit.botReason}`);
+  } catch (error) {
+    count('pixel.failed');
+    logger.error('pixel hit not recorded', { error: error as Error });
+  }
+  return GIF;
+}
+
+export const handler = middy(trackPixel).use(logMetrics(metrics));

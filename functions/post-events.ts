@@ -1,0 +1,85 @@
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { z } from 'zod';
+import { ActivitySchema } from '../shared/domain/activity.ts';
+import { requireApiKey } from '../shared/http/auth.ts';
+import { readJsonBody } from '../shared/http/body.ts';
+import { httpProblems } from '../shared/http/middleware.ts';
+import { json, problems } from '../shared/http/problem.ts';
+import { type RecordResult, recordActivities } from '../shared/ingest/record.ts';
+import { formatPath } from '../shared/model/parse.ts';
+import { count } from '../shared/telemetry.ts';
+import { wire } from '../shared/wiring.ts';
+
+const { ledger, directory } = wire();
+
+export const MAX_EVENTS = 100;
+export const MAX_BODY_BYTES = 256 * 1024;
+/** Clocks disagree a little; an event from further in the future than this is a mistake. */
+const MAX_CLOCK_SKEW_MS = 5 * 60_000;
+
+const Envelope = z.strictObject({ events: z.array(z.unknown()).min(1, 'send at least one event') });
+
+/**
+ * POST /v1/events {"events": [...]}: each event is checked on its own and answered on its own: recorded,
+ * duplicate (its eventId was recorded before; nothing new is written), rejected (with the problem), or dropped
+ * (its lead was erased).
+ */
+async function postEvents(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
+  const { events } = readJsonBody(event, Envelope, MAX_BODY_BYTES);
+  if (events.length > MAX_EVENTS)
+    throw problems.tooLarge(`${events.length} events in one request; at most ${MAX_EVENTS}`);
+  const now = Date.now();
+
+  const results: (
+    | RecordResult
+    | { eventId: unknown; status: 'rejected'; errors: { path: string; message: string }[] }
+  )[] = [];
+  const accepted: { index: number; activity: z.infer<typeof ActivitySchema> }[] = [];
+  events.forEach((raw, index) => {
+    const parsed = ActivitySchema.safeParse(raw);
+    const eventId = (raw as { eventId?: unknown } | null)?.eventId;
+    if (!parsed.success) {
+      results[index] = {
+        eventId,
+        status: 'rejected',
+        errors: parsed.error.issues.map((i) => ({
+          path: formatPath(i.path) || '(event)',
+          message: i.message,
+        })),
+      };
+    } else if (Date.parse(parsed.data.occurredAt) > now + MAX_CLOCK_SKEW_MS) {
+      results[index] = {
+        eventId,
+        status: 'rejected',
+        errors: [{ path: 'occurredAt', message: 'is more than 5 minutes in the future' }],
+      };
+    } else {
+      accepted.push({ index, activity: parsed.data });
+    }
+  });
+
+  const recorded = await recordActivities(
+    ledger,
+    accepted.map((a) => a.activity),
+    'api',
+    now,
+  );
+  accepted.forEach((a, i) => {
+    results[a.index] = recorded[i]!;
+  });
+  for (const r of results) count(`events.${r.status}`);
+  const summary = { recorded: 0, duplicate: 0, rejected: 0, dropped: 0 };
+  for (const r of results) summary[r.status]++;
+  return json(200, {
+    ...summary,
+    results: results.map(({ eventId, status, ...rest }) => ({
+      eventId,
+      status,
+      ...('errors' in rest ? { errors: rest.errors } : {}),
+      ...('reason' in rest && rest.reason ? { reason: rest.reason } : {}),
+    })),
+  });
+}
+
+export const handler = middy(postEvents).use(httpProblems()).use(requireApiKey(directory));

@@ -1,0 +1,67 @@
+import { parseArgs } from 'node:util';
+import { startRuntime } from './runtime.ts';
+
+const HELP = `npm start [-- options]: run Leadscore on this machine (DynamoDB Local, the HTTP API, the demo site)
+
+  --port <n>        HTTP port on 127.0.0.1 (default 3000)
+  --data-dir <dir>  where data is kept between runs (default .data)
+  --in-memory       keep nothing: data, API key and signing secret are new every run
+
+Environment: LEADSCORE_API_KEY sets the API key (else one is created, kept in the data dir, and printed);
+LEADSCORE_SIGNING_SECRET sets the pixel-token secret (else one is created and kept).`;
+
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string' },
+    'data-dir': { type: 'string' },
+    'in-memory': { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+if (values.help) {
+  console.log(HELP);
+  process.exit(0);
+}
+const port = values.port === undefined ? 3000 : Number(values.port);
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  console.error(`--port "${values.port}" is not a port number`);
+  process.exit(2);
+}
+
+const started = Date.now();
+const runtime = await startRuntime({
+  port,
+  dataDir: values['data-dir'],
+  inMemory: values['in-memory'],
+  log: console.error,
+});
+console.log(`Leadscore is running (started in ${((Date.now() - started) / 1000).toFixed(1)} s)
+
+  API          ${runtime.url}/v1/...
+  Demo site    ${runtime.url}/
+  Pixel        ${runtime.url}/p.gif?a=<visitor id>&u=<page url>
+  Bus          POST ${runtime.url}/local/events   (EventBridge PutEvents entries)
+  Counters     ${runtime.url}/local/metrics
+  DynamoDB     ${runtime.dynamodbEndpoint}   tables ${runtime.tables.activities}, ${runtime.tables.leads}
+  Data         ${values['in-memory'] ? 'in memory (nothing is kept)' : (values['data-dir'] ?? '.data')}
+
+  API key      ${runtime.apiKey}${runtime.apiKeyCreated ? (values['in-memory'] ? '   (new; gone when this stops)' : '   (new: kept in the data dir for the next start)') : ''}
+               curl -H "Authorization: Bearer ${runtime.apiKey}" ...
+
+Ctrl-C stops it.`);
+
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    console.log('\nstopping...');
+    runtime.stop().then(
+      () => process.exit(0),
+      (error) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  });
+}

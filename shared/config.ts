@@ -1,0 +1,30 @@
+import { z } from 'zod';
+
+/**
+ * What every handler reads from its environment, validated once at start-up. A missing or malformed variable
+ * fails loudly with its name.
+ */
+const Environment = z.object({
+  ACTIVITIES_TABLE: z.string().min(3),
+  LEADS_TABLE: z.string().min(3),
+  /** HMAC key for pixel tokens and redirect signatures: at least 32 characters. */
+  SIGNING_SECRET: z.string().min(32, 'must be at least 32 characters'),
+  /** Set by the local runtime (DynamoDB Local); unset in AWS. */
+  DYNAMODB_ENDPOINT: z.url().optional(),
+  ACTIVITY_RETENTION_DAYS: z.coerce.number().int().positive().default(400),
+});
+
+export type Config = z.infer<typeof Environment>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = Environment.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new ConfigError(`invalid configuration: ${problems}`);
+  }
+  return parsed.data;
+}

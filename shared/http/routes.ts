@@ -1,0 +1,43 @@
+/**
+ * The HTTP API, route by route: the CDK stack makes one API Gateway route per entry and the local runtime
+ * serves the same table. `handler` names the file in functions/.
+ */
+export interface Route {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  path: string;
+  handler: string;
+  /** Needs an API key. Only the pixel and the click redirect are public. */
+  auth: boolean;
+}
+
+export const ROUTES: readonly Route[] = [
+  { method: 'GET', path: '/p.gif', handler: 'pixel', auth: false },
+  { method: 'GET', path: '/r', handler: 'redirect', auth: false },
+  { method: 'POST', path: '/v1/events', handler: 'post-events', auth: true },
+  { method: 'POST', path: '/v1/identify', handler: 'identify', auth: true },
+  { method: 'PUT', path: '/v1/leads/{id}/attributes', handler: 'put-attributes', auth: true },
+  { method: 'POST', path: '/v1/leads/{id}/outcomes', handler: 'post-outcome', auth: true },
+  { method: 'GET', path: '/v1/leads/{id}/export', handler: 'export-lead', auth: true },
+  { method: 'DELETE', path: '/v1/leads/{id}', handler: 'erase-lead', auth: true },
+];
+
+/** Matches a request path against a route path with {name} segments; the parameters, or undefined. */
+export function matchPath(pattern: string, path: string): Record<string, string> | undefined {
+  const want = pattern.split('/');
+  const got = path.split('/');
+  if (want.length !== got.length) return undefined;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < want.length; i++) {
+    const w = want[i]!;
+    const g = got[i]!;
+    if (w.startsWith('{') && w.endsWith('}')) {
+      if (g === '') return undefined;
+      try {
+        params[w.slice(1, -1)] = decodeURIComponent(g);
+      } catch {
+        return undefined;
+      }
+    } else if (w !== g) return undefined;
+  }
+  return params;
+}

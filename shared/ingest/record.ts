@@ -1,0 +1,53 @@
+import type { LedgerActivity } from '../domain/activity.ts';
+import { keys, type Subject } from '../store/keys.ts';
+import type { Ledger, Source } from '../store/ledger.ts';
+
+export type RecordStatus = 'recorded' | 'duplicate' | 'dropped';
+
+export interface RecordResult {
+  eventId: string;
+  status: RecordStatus;
+  /** Present when `dropped`: why. */
+  reason?: string;
+  writeUnits: number;
+}
+
+/** The ledger subject an activity names: its lead if known, else its anonymous visitor. */
+export function subjectOf(activity: LedgerActivity): Subject {
+  return activity.leadId !== undefined
+    ? { kind: 'lead', id: activity.leadId }
+    : { kind: 'anonymous', id: activity.anonymousId! };
+}
+
+/**
+ * Records accepted activities in the ledger: each under the lead its subject resolves to (aliases from identify
+ * and merges), none for an erased lead, each eventId once per lead. Writes run a few at a time.
+ */
+export async function recordActivities(
+  ledger: Ledger,
+  activities: LedgerActivity[],
+  source: Source,
+  nowMs: number,
+): Promise<RecordResult[]> {
+  const resolved = await ledger.resolve(activities.map(subjectOf));
+  return mapLimited(activities, 16, async (activity): Promise<RecordResult> => {
+    const target = resolved.get(keys.subject(subjectOf(activity)))!;
+    if (target === 'erased')
+      return { eventId: activity.eventId, status: 'dropped', reason: 'the lead was erased', writeUnits: 0 };
+    const { status, writeUnits } = await ledger.record(target, activity, source, nowMs);
+    return { eventId: activity.eventId, status, writeUnits };
+  });
+}
+
+async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}

@@ -1,0 +1,192 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetCommand,
+  BatchWriteCommand,
+  type DynamoDBDocumentClient,
+  PutCommand,
+  QueryCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { LedgerActivity } from '../domain/activity.ts';
+import type { TableNames } from './dynamo.ts';
+import { keys, type Subject } from './keys.ts';
+
+export type Source = 'pixel' | 'redirect' | 'api' | 'bus' | 'identify';
+
+/** An activity as the ledger stores it. */
+export interface LedgerItem extends LedgerActivity {
+  pk: string;
+  sk: string;
+  entity: 'activity';
+  source: Source;
+  receivedAt: string;
+  expiresAt: number;
+}
+
+export type Resolution = Subject | 'erased';
+
+/**
+ * The activity ledger in DynamoDB. One conditional put per accepted activity (idempotent by subject and
+ * eventId); aliases and erasure tombstones are looked up in one batch read per request.
+ */
+export class Ledger {
+  private readonly client: DynamoDBDocumentClient;
+  private readonly tables: TableNames;
+  private readonly retentionDays: number;
+
+  constructor(client: DynamoDBDocumentClient, tables: TableNames, retentionDays: number) {
+    this.client = client;
+    this.tables = tables;
+    this.retentionDays = retentionDays;
+  }
+
+  /**
+   * Where each subject's activity goes now: the lead an anonymous id or merged-away lead id points to, or
+   * 'erased' when that lead was erased (its late events are dropped).
+   */
+  async resolve(subjects: Subject[]): Promise<Map<string, Resolution>> {
+    const unique = new Map(subjects.map((s) => [keys.subject(s), s]));
+    const result = new Map<string, Resolution>();
+    const wanted = [...unique.values()].flatMap((s) => [
+      keys.alias(s),
+      ...(s.kind === 'lead' ? [keys.erased(s.id)] : []),
+    ]);
+    const found = await this.batchGet(wanted);
+    const targets = new Map<string, string>();
+    for (const [key, subject] of unique) {
+      const alias = found.get(pkSk(keys.alias(subject)));
+      if (alias) targets.set(key, String(alias.leadId));
+      else if (subject.kind === 'lead' && found.has(pkSk(keys.erased(subject.id)))) result.set(key, 'erased');
+      else result.set(key, subject);
+    }
+    if (targets.size > 0) {
+      const erased = await this.batchGet([...new Set(targets.values())].map((id) => keys.erased(id)));
+      for (const [key, leadId] of targets) {
+        result.set(key, erased.has(pkSk(keys.erased(leadId))) ? 'erased' : { kind: 'lead', id: leadId });
+      }
+    }
+    return result;
+  }
+
+  /** Writes one activity unless this subject already has its eventId. Reports the write units it consumed. */
+  async record(
+    subject: Subject,
+    activity: LedgerActivity,
+    source: Source,
+    nowMs: number,
+  ): Promise<{ status: 'recorded' | 'duplicate'; writeUnits: number }> {
+    const item: LedgerItem = {
+      ...keys.activity(subject, activity.eventId),
+      entity: 'activity',
+      ...activity,
+      ...(subject.kind === 'lead' ? { leadId: subject.id } : {}),
+      source,
+      receivedAt: new Date(nowMs).toISOString(),
+      expiresAt: Math.floor(nowMs / 1000) + this.retentionDays * 86_400,
+    };
+    try {
+      const out = await this.client.send(
+        new PutCommand({
+          TableName: this.tables.activities,
+          Item: item,
+          ConditionExpression: 'attribute_not_exists(pk)',
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      );
+      return { status: 'recorded', writeUnits: out.ConsumedCapacity?.CapacityUnits ?? 0 };
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return { status: 'duplicate', writeUnits: 1 };
+      throw error;
+    }
+  }
+
+  async activitiesOf(subject: Subject): Promise<LedgerItem[]> {
+    const items: LedgerItem[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tables.activities,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': keys.subject(subject) },
+          ExclusiveStartKey: start,
+        }),
+      );
+      items.push(...((page.Items ?? []) as LedgerItem[]));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+
+  /**
+   * Moves a subject's history to a lead (identify, merge): each activity is recorded under the lead (an eventId
+   * the lead already has is skipped), then the old item is deleted. Safe to repeat after a failure part-way.
+   */
+  async move(from: Subject, toLeadId: string, nowMs: number): Promise<number> {
+    const items = await this.activitiesOf(from);
+    let moved = 0;
+    for (const item of items) {
+      const { pk: _pk, sk: _sk, entity: _e, source, receivedAt: _r, expiresAt: _x, ...activity } = item;
+      const result = await this.record(
+        { kind: 'lead', id: toLeadId },
+        { ...activity, leadId: toLeadId },
+        source,
+        nowMs,
+      );
+      if (result.status === 'recorded') moved++;
+    }
+    await this.deleteAll(this.tables.activities, items);
+    return moved;
+  }
+
+  /** Deletes every activity of a subject; returns how many there were. */
+  async erase(subject: Subject): Promise<number> {
+    const items = await this.activitiesOf(subject);
+    await this.deleteAll(this.tables.activities, items);
+    return items.length;
+  }
+
+  private async deleteAll(table: string, items: { pk: string; sk: string }[]): Promise<void> {
+    for (let i = 0; i < items.length; i += 25) {
+      let requests: Record<string, unknown>[] | undefined = items
+        .slice(i, i + 25)
+        .map(({ pk, sk }) => ({ DeleteRequest: { Key: { pk, sk } } }));
+      for (let attempt = 0; requests && requests.length > 0; attempt++) {
+        if (attempt > 0) await sleep(Math.min(1000, 50 * 2 ** attempt));
+        const out = await this.client.send(
+          new BatchWriteCommand({ RequestItems: { [table]: requests as never } }),
+        );
+        requests = out.UnprocessedItems?.[table] as Record<string, unknown>[] | undefined;
+      }
+    }
+  }
+
+  private async batchGet(
+    wanted: { pk: string; sk: string }[],
+  ): Promise<Map<string, Record<string, unknown>>> {
+    const found = new Map<string, Record<string, unknown>>();
+    const unique = [...new Map(wanted.map((k) => [pkSk(k), k])).values()];
+    for (let i = 0; i < unique.length; i += 100) {
+      let request: Record<string, unknown>[] | undefined = unique.slice(i, i + 100);
+      for (let attempt = 0; request && request.length > 0; attempt++) {
+        if (attempt > 0) await sleep(Math.min(1000, 50 * 2 ** attempt));
+        const out = await this.client.send(
+          new BatchGetCommand({
+            RequestItems: { [this.tables.leads]: { Keys: request, ProjectionExpression: 'pk, sk, leadId' } },
+          }),
+        );
+        for (const item of out.Responses?.[this.tables.leads] ?? [])
+          found.set(pkSk(item as { pk: string; sk: string }), item);
+        request = out.UnprocessedKeys?.[this.tables.leads]?.Keys as Record<string, unknown>[] | undefined;
+      }
+    }
+    return found;
+  }
+}
+
+function pkSk(key: { pk: string; sk: string }): string {
+  return `${key.pk}\u0000${key.sk}`;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
