@@ -1,7 +1,7 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { z } from 'zod';
-import { AttributesSchema, withEmailDomain } from '../shared/domain/profile.ts';
+import { AttributesPatchSchema, withEmailDomain } from '../shared/domain/profile.ts';
 import { requireApiKey } from '../shared/http/auth.ts';
 import { readJsonBody } from '../shared/http/body.ts';
 import { httpProblems } from '../shared/http/middleware.ts';
@@ -11,7 +11,7 @@ import { wire } from '../shared/wiring.ts';
 
 const { directory } = wire();
 
-const Body = z.strictObject({ attributes: AttributesSchema });
+const Body = z.strictObject({ attributes: AttributesPatchSchema });
 
 /** PUT /v1/leads/{id}/attributes {"attributes": {...}}: sets fit data; a null value removes an attribute. */
 async function putAttributes(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {

@@ -3,18 +3,40 @@ import { LeadId } from './activity.ts';
 
 const AttributeValue = z.union([z.string().max(512), z.number(), z.boolean(), z.null()]);
 
+const KnownAttributes = {
+  email: z.email(),
+  emailDomain: z.string().max(253),
+  title: z.string().max(256),
+  industry: z.string().max(128),
+  employees: z.number().int().nonnegative(),
+  annualRevenue: z.number().nonnegative(),
+  country: z.string().max(64),
+};
+const tooMany = (value: object) => Object.keys(value).length <= 100;
+
 export const AttributesSchema = z
   .object({
-    email: z.email().optional(),
-    emailDomain: z.string().max(253).optional(),
-    title: z.string().max(256).optional(),
-    industry: z.string().max(128).optional(),
-    employees: z.number().int().nonnegative().optional(),
-    annualRevenue: z.number().nonnegative().optional(),
-    country: z.string().max(64).optional(),
+    email: KnownAttributes.email.optional(),
+    emailDomain: KnownAttributes.emailDomain.optional(),
+    title: KnownAttributes.title.optional(),
+    industry: KnownAttributes.industry.optional(),
+    employees: KnownAttributes.employees.optional(),
+    annualRevenue: KnownAttributes.annualRevenue.optional(),
+    country: KnownAttributes.country.optional(),
   })
   .catchall(AttributeValue)
-  .refine((value) => Object.keys(value).length <= 100, 'at most 100 attributes');
+  .refine(tooMany, 'at most 100 attributes');
+
+/** An update to attributes: like a profile's, except that null removes one. */
+export const AttributesPatchSchema = z
+  .object(
+    Object.fromEntries(Object.entries(KnownAttributes).map(([k, v]) => [k, v.nullable().optional()])) as {
+      [K in keyof typeof KnownAttributes]: z.ZodOptional<z.ZodNullable<(typeof KnownAttributes)[K]>>;
+    },
+  )
+  .catchall(AttributeValue)
+  .refine(tooMany, 'at most 100 attributes');
+export type AttributesPatch = z.infer<typeof AttributesPatchSchema>;
 
 export const ProfileSchema = z
   .object({
@@ -27,7 +49,7 @@ export type Attributes = z.infer<typeof AttributesSchema>;
 export type Profile = z.infer<typeof ProfileSchema>;
 
 /** The e-mail domain is fit data in its own right (competitors, free mail); derive it when only the address is known. */
-export function withEmailDomain(attributes: Attributes): Attributes {
+export function withEmailDomain<A extends AttributesPatch>(attributes: A): A {
   if (attributes.emailDomain || typeof attributes.email !== 'string') return attributes;
   const at = attributes.email.lastIndexOf('@');
   return at < 0 ? attributes : { ...attributes, emailDomain: attributes.email.slice(at + 1).toLowerCase() };

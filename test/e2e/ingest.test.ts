@@ -1,0 +1,363 @@
+import { describe, expect, it } from 'vitest';
+import { signLeadToken, signRedirect } from '../../shared/security/tokens.ts';
+import { api, BROWSER_UA, itemsMentioning, itemsUnder, runtime, uniqueId } from '../helpers/runtime.ts';
+
+const GIF_MAGIC = 'GIF89a';
+
+async function pixel(query: Record<string, string>, userAgent = BROWSER_UA): Promise<Response> {
+  return fetch(`${runtime.url}/p.gif?${new URLSearchParams(query)}`, {
+    headers: { 'user-agent': userAgent },
+  });
+}
+
+function token(leadId: string, extra: { m?: string; s?: number; x?: number } = {}): string {
+  return signLeadToken(runtime.signingSecret, {
+    l: leadId,
+    x: Math.floor(Date.now() / 1000) + 3600,
+    ...extra,
+  });
+}
+
+describe('tracking pixel', () => {
+  it('answers a GIF with no-cache headers and writes one ledger item', async () => {
+    const visitor = uniqueId('v');
+    const response = await pixel({ a: visitor, u: 'https://acme.test/pricing?plan=pro' });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('image/gif');
+    expect(response.headers.get('cache-control')).toContain('no-store');
+    expect(
+      Buffer.from(await response.arrayBuffer())
+        .subarray(0, 6)
+        .toString(),
+    ).toBe(GIF_MAGIC);
+
+    const items = await itemsUnder('activities', `ANON#${visitor}`);
+    expect(items).toHaveLength(1);
+    expect(items[0]).toMatchObject({
+      type: 'page_view',
+      anonymousId: visitor,
+      properties: { path: '/pricing' },
+      source: 'pixel',
+    });
+    expect(items[0]!.bot).toBeUndefined();
+  });
+
+  it('records an e-mail open for the lead in a valid token', async () => {
+    const lead = uniqueId('lead');
+    await pixel({ t: token(lead, { m: 'nl-7' }) });
+    const items = await itemsUnder('activities', `LEAD#${lead}`);
+    expect(items).toHaveLength(1);
+    expect(items[0]).toMatchObject({ type: 'email_open', leadId: lead, properties: { emailId: 'nl-7' } });
+  });
+
+  it('writes nothing for a forged token, and still answers the GIF', async () => {
+    const lead = uniqueId('victim');
+    const forged = `${Buffer.from(JSON.stringify({ l: lead, x: 9_999_999_999 })).toString('base64url')}.not-a-signature`;
+    const response = await pixel({ t: forged, a: uniqueId('v') });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('image/gif');
+    expect(await itemsUnder('activities', `LEAD#${lead}`)).toEqual([]);
+    const metrics = (await (await fetch(`${runtime.url}/local/metrics`)).json()) as Record<string, number>;
+    expect(metrics['pixel.rejected.forged-token']).toBeGreaterThanOrEqual(1);
+  });
+
+  it('writes nothing for an expired token', async () => {
+    const lead = uniqueId('lead');
+    await pixel({ t: token(lead, { x: Math.floor(Date.now() / 1000) - 1 }) });
+    expect(await itemsUnder('activities', `LEAD#${lead}`)).toEqual([]);
+  });
+
+  it('keeps bot and machine-open hits, flagged', async () => {
+    const crawler = uniqueId('v');
+    await pixel(
+      { a: crawler, u: '/blog/x' },
+      'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)',
+    );
+    expect((await itemsUnder('activities', `ANON#${crawler}`))[0]).toMatchObject({
+      bot: true,
+      properties: { botReason: 'crawler' },
+    });
+
+    const lead = uniqueId('lead');
+    await pixel({ t: token(lead, { m: 'nl-1', s: Math.floor(Date.now() / 1000) }) });
+    expect((await itemsUnder('activities', `LEAD#${lead}`))[0]).toMatchObject({
+      bot: true,
+      properties: { botReason: 'prefetch' },
+    });
+  });
+
+  it('the same eventId three times writes one item', async () => {
+    const visitor = uniqueId('v');
+    for (let i = 0; i < 3; i++) await pixel({ a: visitor, id: 'hit-1' });
+    expect(await itemsUnder('activities', `ANON#${visitor}`)).toHaveLength(1);
+  });
+});
+
+describe('events API', () => {
+  it('records a batch once per eventId and answers per event', async () => {
+    const lead = uniqueId('lead');
+    const event = {
+      eventId: 'e-1',
+      leadId: lead,
+      type: 'download',
+      occurredAt: '2026-11-20T10:00:00Z',
+      properties: { asset: 'guide' },
+    };
+    for (let i = 0; i < 3; i++) {
+      const response = await api('/v1/events', { method: 'POST', json: { events: [event] } });
+      expect(response.status).toBe(200);
+      const body = (await response.json()) as { results: { status: string }[] };
+      expect(body.results[0]!.status).toBe(i === 0 ? 'recorded' : 'duplicate');
+    }
+    expect(await itemsUnder('activities', `LEAD#${lead}`)).toHaveLength(1);
+  });
+
+  it('rejects bad events one by one and records the good ones', async () => {
+    const lead = uniqueId('lead');
+    const response = await api('/v1/events', {
+      method: 'POST',
+      json: {
+        events: [
+          { eventId: 'ok', leadId: lead, type: 'page_view', occurredAt: '2026-11-20T10:00:00Z' },
+          { eventId: 'no-identity', type: 'page_view', occurredAt: '2026-11-20T10:00:00Z' },
+          { eventId: 'future', leadId: lead, type: 'page_view', occurredAt: '2099-01-01T00:00:00Z' },
+          { eventId: 'bad-type', leadId: lead, type: 'Page View', occurredAt: '2026-11-20T10:00:00Z' },
+        ],
+      },
+    });
+    const body = (await response.json()) as {
+      recorded: number;
+      rejected: number;
+      results: { eventId: string; status: string; errors?: { path: string }[] }[];
+    };
+    expect(body.recorded).toBe(1);
+    expect(body.rejected).toBe(3);
+    expect(body.results.map((r) => [r.eventId, r.status, r.errors?.[0]?.path])).toEqual([
+      ['ok', 'recorded', undefined],
+      ['no-identity', 'rejected', 'leadId'],
+      ['future', 'rejected', 'occurredAt'],
+      ['bad-type', 'rejected', 'type'],
+    ]);
+  });
+
+  it.each([
+    ['no key', { key: null, json: { events: [] } }, 401],
+    ['a wrong key', { key: 'lsk_wrong', json: { events: [] } }, 401],
+    ['not JSON', { headers: { 'content-type': 'application/json' }, body: '{"events": [' }, 400],
+    ['the wrong content type', { headers: { 'content-type': 'text/plain' }, body: '{}' }, 415],
+    ['no events array', { json: { event: [] } }, 400],
+    [
+      'too many events',
+      { json: { events: Array.from({ length: 101 }, (_, i) => ({ eventId: `e${i}` })) } },
+      413,
+    ],
+    ['too large a body', { json: { events: [{ eventId: 'x', pad: 'x'.repeat(300_000) }] } }, 413],
+  ] as const)('answers %s with a problem', async (_name, init, status) => {
+    const response = await api('/v1/events', { method: 'POST', ...(init as object) });
+    expect(response.status).toBe(status);
+    expect(response.headers.get('content-type')).toBe('application/problem+json');
+    const problem = (await response.json()) as { status: number; title: string; detail: string };
+    expect(problem.status).toBe(status);
+    expect(problem.detail.length).toBeGreaterThan(10);
+  });
+});
+
+describe('identity and privacy', () => {
+  it('identify moves the anonymous history to the lead, and the anonymous id keeps resolving', async () => {
+    const visitor = uniqueId('v');
+    const lead = uniqueId('lead');
+    await pixel({ a: visitor, u: '/pricing' });
+    await pixel({ a: visitor, u: '/docs/start' });
+    const response = await api('/v1/identify', {
+      method: 'POST',
+      json: { anonymousId: visitor, leadId: lead },
+    });
+    expect(await response.json()).toMatchObject({ leadId: lead, aliased: visitor, movedActivities: 2 });
+    expect(await itemsUnder('activities', `ANON#${visitor}`)).toEqual([]);
+    expect(await itemsUnder('activities', `LEAD#${lead}`)).toHaveLength(2);
+
+    await pixel({ a: visitor, u: '/customers/globex' });
+    const after = await itemsUnder('activities', `LEAD#${lead}`);
+    expect(after).toHaveLength(3);
+    expect(after.every((i) => i.leadId === lead)).toBe(true);
+  });
+
+  it('merging two leads keeps the older profile and fills its gaps from the newer', async () => {
+    const older = uniqueId('old');
+    const newer = uniqueId('new');
+    await api(`/v1/leads/${older}/attributes`, {
+      method: 'PUT',
+      json: { attributes: { title: 'VP Sales' } },
+    });
+    await api(`/v1/leads/${newer}/attributes`, {
+      method: 'PUT',
+      json: { attributes: { title: 'Intern', industry: 'SaaS' } },
+    });
+    await api('/v1/events', {
+      method: 'POST',
+      json: {
+        events: [{ eventId: 'n1', leadId: newer, type: 'download', occurredAt: '2026-11-20T10:00:00Z' }],
+      },
+    });
+
+    const response = await api('/v1/identify', {
+      method: 'POST',
+      json: { leadId: newer, previousId: older },
+    });
+    expect(await response.json()).toMatchObject({ leadId: older, aliased: newer, movedActivities: 1 });
+    const exported = (await (await api(`/v1/leads/${older}/export`)).json()) as {
+      profile: { attributes: object };
+      activities: unknown[];
+    };
+    expect(exported.profile.attributes).toEqual({ title: 'VP Sales', industry: 'SaaS' });
+    expect(exported.activities).toHaveLength(1);
+
+    // Events still sent for the merged-away id land on the survivor.
+    await api('/v1/events', {
+      method: 'POST',
+      json: {
+        events: [{ eventId: 'n2', leadId: newer, type: 'page_view', occurredAt: '2026-11-21T10:00:00Z' }],
+      },
+    });
+    expect(await itemsUnder('activities', `LEAD#${older}`)).toHaveLength(2);
+  });
+
+  it('erase leaves no item of the lead, and later events for it are dropped', async () => {
+    const lead = uniqueId('erase');
+    const visitor = uniqueId('v');
+    await pixel({ a: visitor });
+    await api('/v1/identify', { method: 'POST', json: { anonymousId: visitor, leadId: lead } });
+    await api(`/v1/leads/${lead}/attributes`, {
+      method: 'PUT',
+      json: { attributes: { email: `${lead}@acme.test` } },
+    });
+    await api(`/v1/leads/${lead}/outcomes`, {
+      method: 'POST',
+      json: { outcome: 'won', occurredAt: '2026-11-20T10:00:00Z' },
+    });
+    await api('/v1/events', {
+      method: 'POST',
+      json: {
+        events: [{ eventId: 'x1', leadId: lead, type: 'download', occurredAt: '2026-11-20T10:00:00Z' }],
+      },
+    });
+
+    const exported = (await (await api(`/v1/leads/${lead}/export`)).json()) as {
+      activities: unknown[];
+      outcomes: unknown[];
+      aliases: unknown[];
+    };
+    expect(exported.activities).toHaveLength(2);
+    expect(exported.outcomes).toHaveLength(1);
+    expect(exported.aliases).toEqual([{ id: visitor, kind: 'anonymous' }]);
+
+    const erased = await api(`/v1/leads/${lead}`, { method: 'DELETE' });
+    expect(erased.status).toBe(200);
+    // Only the tombstone remains, which holds the id and nothing else.
+    expect(await itemsMentioning('activities', lead)).toEqual([]);
+    expect(await itemsMentioning('activities', visitor)).toEqual([]);
+    expect((await itemsMentioning('leads', lead)).map((i) => i.entity)).toEqual(['erased']);
+
+    const late = await api('/v1/events', {
+      method: 'POST',
+      json: {
+        events: [{ eventId: 'x2', leadId: lead, type: 'page_view', occurredAt: '2026-11-21T10:00:00Z' }],
+      },
+    });
+    expect(((await late.json()) as { results: { status: string }[] }).results[0]!.status).toBe('dropped');
+    await pixel({ a: visitor });
+    expect(await itemsMentioning('activities', lead)).toEqual([]);
+    expect((await api(`/v1/leads/${lead}/export`)).status).toBe(404);
+  });
+});
+
+describe('click redirect', () => {
+  it('redirects a signed link and records the click', async () => {
+    const lead = uniqueId('lead');
+    const t = token(lead, { m: 'nl-2' });
+    const target = 'https://acme.test/pricing';
+    const response = await fetch(
+      `${runtime.url}/r?${new URLSearchParams({ u: target, t, s: signRedirect(runtime.signingSecret, target, t) })}`,
+      { redirect: 'manual' },
+    );
+    expect(response.status).toBe(302);
+    expect(response.headers.get('location')).toBe(target);
+    expect((await itemsUnder('activities', `LEAD#${lead}`))[0]).toMatchObject({
+      type: 'email_click',
+      properties: { emailId: 'nl-2', url: target },
+    });
+  });
+
+  it('never redirects to an unsigned or altered target', async () => {
+    const signed = signRedirect(runtime.signingSecret, 'https://acme.test/');
+    const attempts: Record<string, string>[] = [
+      { u: 'https://evil.test/' },
+      { u: 'https://evil.test/', s: signed },
+      { u: 'javascript:alert(1)', s: signed },
+    ];
+    for (const query of attempts) {
+      const response = await fetch(`${runtime.url}/r?${new URLSearchParams(query)}`, { redirect: 'manual' });
+      expect(response.status).toBe(400);
+      expect(response.headers.get('location')).toBeNull();
+    }
+  });
+});
+
+describe('attributes, outcomes and the bus', () => {
+  it('sets and removes attributes, deriving the e-mail domain', async () => {
+    const lead = uniqueId('lead');
+    await api(`/v1/leads/${lead}/attributes`, {
+      method: 'PUT',
+      json: { attributes: { email: 'ana@Acme.test', employees: 120 } },
+    });
+    const response = await api(`/v1/leads/${lead}/attributes`, {
+      method: 'PUT',
+      json: { attributes: { employees: null, country: 'DE' } },
+    });
+    expect(await response.json()).toMatchObject({
+      attributes: { email: 'ana@Acme.test', emailDomain: 'acme.test', country: 'DE' },
+    });
+    const bad = await api(`/v1/leads/${lead}/attributes`, {
+      method: 'PUT',
+      json: { attributes: { employees: 'many' } },
+    });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { errors: { path: string }[] }).errors[0]!.path).toBe(
+      'attributes.employees',
+    );
+  });
+
+  it('records an outcome once per outcomeId', async () => {
+    const lead = uniqueId('lead');
+    const body = { outcome: 'converted', occurredAt: '2026-11-22T09:00:00Z', outcomeId: 'o-1' };
+    expect((await api(`/v1/leads/${lead}/outcomes`, { method: 'POST', json: body })).status).toBe(201);
+    expect((await api(`/v1/leads/${lead}/outcomes`, { method: 'POST', json: body })).status).toBe(200);
+    expect((await itemsUnder('leads', `LEAD#${lead}`)).filter((i) => i.entity === 'outcome')).toHaveLength(1);
+  });
+
+  it('takes activities, profiles and outcomes from EventBridge-shaped entries', async () => {
+    const lead = uniqueId('crm');
+    const entries = [
+      {
+        DetailType: 'leadscore.activity',
+        Detail: {
+          eventId: 'crm-1',
+          leadId: lead,
+          type: 'webinar_attended',
+          occurredAt: '2026-11-20T15:00:00Z',
+        },
+      },
+      { DetailType: 'leadscore.profile', Detail: { leadId: lead, attributes: { title: 'CTO' } } },
+      {
+        DetailType: 'leadscore.outcome',
+        Detail: { leadId: lead, outcome: 'won', occurredAt: '2026-11-23T15:00:00Z' },
+      },
+      { DetailType: 'leadscore.activity', Detail: { eventId: 'crm-2', type: 'nope' } },
+    ].map((e) => ({ Source: 'crm.hubspot', DetailType: e.DetailType, Detail: JSON.stringify(e.Detail) }));
+    const response = await api('/local/events', { method: 'POST', json: { Entries: entries } });
+    expect(response.status).toBe(200);
+    const items = await itemsUnder('leads', `LEAD#${lead}`);
+    expect(items.map((i) => i.entity).sort()).toEqual(['outcome', 'profile']);
+    expect(await itemsUnder('activities', `LEAD#${lead}`)).toHaveLength(1);
+  });
+});

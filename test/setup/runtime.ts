@@ -1,0 +1,31 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { startRuntime } from '../../local/runtime.ts';
+
+export interface RuntimeInfo {
+  url: string;
+  apiKey: string;
+  signingSecret: string;
+  dynamodbEndpoint: string;
+  tables: { activities: string; leads: string };
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    runtime: RuntimeInfo;
+  }
+}
+
+/** Starts DynamoDB Local and the HTTP API once for every integration and end-to-end test file. */
+export default async function setup(project: TestProject) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'leadscore-test-'));
+  const runtime = await startRuntime({ port: 0, dataDir, inMemory: true });
+  const { url, apiKey, signingSecret, dynamodbEndpoint, tables } = runtime;
+  project.provide('runtime', { url, apiKey, signingSecret, dynamodbEndpoint, tables });
+  return async () => {
+    await runtime.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+}
