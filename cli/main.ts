@@ -1,4 +1,6 @@
+import { runApiKey } from './apikey.ts';
 import { runScore } from './score.ts';
+import { runToken } from './token.ts';
 import { runValidate } from './validate.ts';
 
 export interface Command {
@@ -10,6 +12,8 @@ export interface Command {
 const COMMANDS: Record<string, Command> = {
   validate: runValidate,
   score: runScore,
+  token: runToken,
+  apikey: runApiKey,
 };
 
 const HELP = `leadscore: lead scoring from the command line

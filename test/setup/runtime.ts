@@ -10,6 +10,7 @@ export interface RuntimeInfo {
   signingSecret: string;
   dynamodbEndpoint: string;
   tables: { activities: string; leads: string };
+  dataDir: string;
 }
 
 declare module 'vitest' {
@@ -23,7 +24,7 @@ export default async function setup(project: TestProject) {
   const dataDir = mkdtempSync(join(tmpdir(), 'leadscore-test-'));
   const runtime = await startRuntime({ port: 0, dataDir, inMemory: true });
   const { url, apiKey, signingSecret, dynamodbEndpoint, tables } = runtime;
-  project.provide('runtime', { url, apiKey, signingSecret, dynamodbEndpoint, tables });
+  project.provide('runtime', { url, apiKey, signingSecret, dynamodbEndpoint, tables, dataDir });
   return async () => {
     await runtime.stop();
     rmSync(dataDir, { recursive: true, force: true });
