@@ -1,6 +1,7 @@
 /** npm run bench -- <suite>: runs one benchmark suite; human-readable lines, then one JSON line of figures. */
 const suites: Record<string, () => Promise<unknown>> = {
   engine: () => import('./engine.ts').then((m) => m.run()),
+  ingest: () => import('./ingest.ts').then((m) => m.run()),
 };
 
 const name = process.argv[2];
