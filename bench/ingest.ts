@@ -224,7 +224,7 @@ async function startRuntimeProcess(
   const child = spawn(
     process.execPath,
     ['local/main.ts', '--in-memory', '--port', '0', '--data-dir', dataDir],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
+    { stdio: ['ignore', 'pipe', 'ignore'] },
   );
   let output = '';
   child.stdout!.on('data', (d: Buffer) => {
