@@ -140,6 +140,16 @@ describe('events API', () => {
     ]);
   });
 
+  it('takes the key as x-api-key too', async () => {
+    const response = await api('/v1/events', {
+      method: 'POST',
+      key: null,
+      headers: { 'x-api-key': runtime.apiKey },
+      json: { events: [{ eventId: 'xk', leadId: uniqueId('lead'), type: 'page_view', occurredAt: '2026-11-20T10:00:00Z' }] },
+    });
+    expect(response.status).toBe(200);
+  });
+
   it.each([
     ['no key', { key: null, json: { events: [] } }, 401],
     ['a wrong key', { key: 'lsk_wrong', json: { events: [] } }, 401],
