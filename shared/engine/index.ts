@@ -8,5 +8,15 @@
 export { type Crossing, classifyBand, thresholdCrossings } from './bands.ts';
 export { decodeState, encodeState, StateFormatError } from './codec.ts';
 export { buildState, recomputeLead } from './full.ts';
-export { type Contribution, DISQUALIFIED, type LeadScore, round2, scoreLead } from './score.ts';
+export {
+  type Contribution,
+  DISQUALIFIED,
+  type FitResult,
+  fitFor,
+  type LeadScore,
+  nextChangeAt,
+  round2,
+  scoreLead,
+  scoreWithFit,
+} from './score.ts';
 export { applyActivity, compactState, emptyState, type LeadState, MAX_ENTRIES } from './state.ts';

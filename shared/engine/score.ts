@@ -35,6 +35,29 @@ export interface LeadScore {
 
 export const DISQUALIFIED = 'disqualified';
 
+/** A lead's fit: it depends only on the profile, so it is computed once per profile change and stored beside the score. */
+export interface FitResult {
+  fit: number;
+  grade: string;
+  contributions: Contribution[];
+  disqualified: boolean;
+}
+
+export function fitFor(model: CompiledModel, attributes: Attributes | undefined): FitResult {
+  const contributions: Contribution[] = [];
+  let fit = 0;
+  let disqualified = false;
+  for (const rule of model.fit) {
+    if (!rule.matches(readPath(attributes, rule.attribute))) continue;
+    contributions.push({ rule: rule.id, kind: 'fit', group: 'fit', points: rule.points, count: 1 });
+    fit += rule.points;
+    if (rule.disqualify) disqualified = true;
+  }
+  const section = model.source.fit;
+  fit = clamp(round2(fit), section.floor, section.cap);
+  return { fit, grade: gradeFor(section.grades, fit), contributions, disqualified };
+}
+
 /**
  * Scores a lead at `now` from its state and profile. Pure: the same inputs give the same output, to the bit.
  * `previousBand` is the band the lead had before, which hysteresis needs.
@@ -43,6 +66,17 @@ export function scoreLead(
   model: CompiledModel,
   state: LeadState,
   attributes: Attributes | undefined,
+  now: number,
+  previousBand?: string,
+): LeadScore {
+  return scoreWithFit(model, state, fitFor(model, attributes), now, previousBand);
+}
+
+/** scoreLead with the fit already known (the decay sweep keeps it with the score instead of reading the profile). */
+export function scoreWithFit(
+  model: CompiledModel,
+  state: LeadState,
+  fitResult: FitResult,
   now: number,
   previousBand?: string,
 ): LeadScore {
@@ -83,24 +117,16 @@ export function scoreLead(
   }
   behaviour = round2(behaviour);
 
-  let fit = 0;
-  for (const rule of model.fit) {
-    if (!rule.matches(readPath(attributes, rule.attribute))) continue;
-    contributions.push({ rule: rule.id, kind: 'fit', group: 'fit', points: rule.points, count: 1 });
-    fit += rule.points;
-    if (rule.disqualify) flags.add(DISQUALIFIED);
-  }
-  const fitSection = model.source.fit;
-  fit = clamp(round2(fit), fitSection.floor, fitSection.cap);
-
+  contributions.push(...fitResult.contributions);
+  if (fitResult.disqualified) flags.add(DISQUALIFIED);
+  const fit = fitResult.fit;
   const score = clamp(
-    round2(behaviour + (fitSection.addToScore ? fit : 0)),
+    round2(behaviour + (model.source.fit.addToScore ? fit : 0)),
     model.source.score.floor,
     model.source.score.cap,
   );
-  const disqualified = flags.has(DISQUALIFIED);
-  const band = classifyBand(model.source.bands, score, previousBand, disqualified);
-  const grade = gradeFor(model.source.fit.grades, fit);
+  const band = classifyBand(model.source.bands, score, previousBand, flags.has(DISQUALIFIED));
+  const grade = fitResult.grade;
 
   contributions.sort((a, b) => Math.abs(b.points) - Math.abs(a.points) || (a.rule < b.rule ? -1 : 1));
   return {
@@ -118,6 +144,47 @@ export function scoreLead(
     lastActivityAt: last === undefined ? undefined : new Date(last).toISOString(),
     at: new Date(now).toISOString(),
   };
+}
+
+/**
+ * The earliest time after `now` at which this lead's score, flags or band can change without a new activity: a
+ * firing reaching the horizon, a flag expiring, a linear decay step, an inactivity threshold. With half-life decay
+ * a score with decaying points changes continuously: the answer is then `now` itself. Undefined when nothing will
+ * change. The decay sweep visits a lead only once this time has come.
+ */
+export function nextChangeAt(model: CompiledModel, state: LeadState, now: number): number | undefined {
+  let next = Number.POSITIVE_INFINITY;
+  const consider = (t: number) => {
+    if (t > now && t < next) next = t;
+  };
+  const decay = model.source.decay;
+  for (const entry of state.entries) {
+    if (entry.t > now) {
+      consider(entry.t);
+      continue;
+    }
+    consider(entry.t + model.horizon);
+    for (const r of entry.rules) {
+      // A combination may fire at this entry's time too, and then ages like the rule itself.
+      for (const rule of [model.rules[r]!, ...(model.combosByRule[r] ?? [])]) {
+        consider(entry.t + rule.flagFor);
+        if (!rule.decays || rule.points === 0) continue;
+        if (decay.kind === 'halfLife' && now - entry.t < model.horizon) return now;
+        if (decay.kind === 'linear')
+          consider(entry.t + Math.ceil((now - entry.t + 1) / decay.every) * decay.every);
+      }
+    }
+  }
+  const last = state.lastActivityAt;
+  if (last !== undefined) {
+    for (const rule of model.inactivity) {
+      const idle = now - last;
+      const periods =
+        idle < rule.inactiveFor ? 1 : rule.repeat ? Math.floor(idle / rule.inactiveFor) + 1 : Number.NaN;
+      if (!Number.isNaN(periods)) consider(last + periods * rule.inactiveFor);
+    }
+  }
+  return next === Number.POSITIVE_INFINITY ? undefined : next;
 }
 
 /**

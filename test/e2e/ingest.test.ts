@@ -145,7 +145,11 @@ describe('events API', () => {
       method: 'POST',
       key: null,
       headers: { 'x-api-key': runtime.apiKey },
-      json: { events: [{ eventId: 'xk', leadId: uniqueId('lead'), type: 'page_view', occurredAt: '2026-11-20T10:00:00Z' }] },
+      json: {
+        events: [
+          { eventId: 'xk', leadId: uniqueId('lead'), type: 'page_view', occurredAt: '2026-11-20T10:00:00Z' },
+        ],
+      },
     });
     expect(response.status).toBe(200);
   });

@@ -8,6 +8,7 @@ import {
   decodeState,
   emptyState,
   encodeState,
+  nextChangeAt,
   recomputeLead,
   scoreLead,
 } from '../../../shared/engine/index.ts';
@@ -280,5 +281,29 @@ describe('compaction at the edges the property test finds only rarely', () => {
     const now = T0 + 26 * HOUR;
     expect(scoreLead(model, stored, undefined, now).score).toBe(7);
     expect(recomputeLead(model, [view, download], undefined, now).score.score).toBe(7);
+  });
+});
+
+describe('nextChangeAt', () => {
+  it('names a time before which nothing about the score changes', () => {
+    fc.assert(
+      fc.property(
+        modelArb,
+        activitiesArb,
+        fc.integer({ min: 0, max: 15 * DAY }),
+        fc.integer({ min: 1, max: 20 * DAY }),
+        (model, activities, a, delta) => {
+          const state = buildState(model, activities);
+          const now = T0 + a;
+          const next = nextChangeAt(model, state, now);
+          const later = now + delta;
+          if (next !== undefined && later >= next) return;
+          const { at: _a, ...before } = scoreLead(model, state, undefined, now);
+          const { at: _b, ...after } = scoreLead(model, state, undefined, later);
+          expect(after).toEqual(before);
+        },
+      ),
+      { numRuns: 3000 },
+    );
   });
 });
