@@ -1,5 +1,12 @@
 import type { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, Billing, StreamViewType, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import {
+  AttributeType,
+  Billing,
+  ProjectionType,
+  StreamViewType,
+  TableEncryptionV2,
+  TableV2,
+} from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
 import type { TableDefinition } from '../shared/store/tables.ts';
 
@@ -23,6 +30,16 @@ export function tableFrom(
     encryption: TableEncryptionV2.awsManagedKey(),
     dynamoStream: StreamViewType[definition.stream],
     ...(definition.timeToLiveAttribute && { timeToLiveAttribute: definition.timeToLiveAttribute }),
+    globalSecondaryIndexes: definition.indexes.map((index) => ({
+      indexName: index.name,
+      partitionKey: { name: index.partitionKey.name, type: attributeType(index.partitionKey.type) },
+      sortKey: { name: index.sortKey.name, type: attributeType(index.sortKey.type) },
+      projectionType: ProjectionType[index.projection],
+    })),
     removalPolicy,
   });
+}
+
+function attributeType(type: 'S' | 'N'): AttributeType {
+  return type === 'S' ? AttributeType.STRING : AttributeType.NUMBER;
 }

@@ -81,14 +81,29 @@ export async function ensureTables(
             TableName: name,
             BillingMode: 'PAY_PER_REQUEST',
             AttributeDefinitions: [
-              { AttributeName: definition.partitionKey.name, AttributeType: definition.partitionKey.type },
-              { AttributeName: definition.sortKey.name, AttributeType: definition.sortKey.type },
+              ...new Map(
+                [
+                  definition.partitionKey,
+                  definition.sortKey,
+                  ...definition.indexes.flatMap((i) => [i.partitionKey, i.sortKey]),
+                ].map((k) => [k.name, { AttributeName: k.name, AttributeType: k.type }]),
+              ).values(),
             ],
             KeySchema: [
               { AttributeName: definition.partitionKey.name, KeyType: 'HASH' },
               { AttributeName: definition.sortKey.name, KeyType: 'RANGE' },
             ],
             StreamSpecification: { StreamEnabled: true, StreamViewType: definition.stream },
+            ...(definition.indexes.length > 0 && {
+              GlobalSecondaryIndexes: definition.indexes.map((index) => ({
+                IndexName: index.name,
+                KeySchema: [
+                  { AttributeName: index.partitionKey.name, KeyType: 'HASH' },
+                  { AttributeName: index.sortKey.name, KeyType: 'RANGE' },
+                ],
+                Projection: { ProjectionType: index.projection },
+              })),
+            }),
           }),
         );
         if (definition.timeToLiveAttribute) {

@@ -4,14 +4,19 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { join, resolve } from 'node:path';
 import type { EventBridgeEvent } from 'aws-lambda';
 import { z } from 'zod';
+import type { SweepResult } from '../functions/decay-sweep.ts';
 import { HttpProblem, json, problemResponse } from '../shared/http/problem.ts';
 import { matchPath, ROUTES } from '../shared/http/routes.ts';
+import type { Notification } from '../shared/notify/notifications.ts';
 import { apiKeyFrom, hashApiKey, newApiKey } from '../shared/security/apikeys.ts';
 import { ACTIVITIES_TABLE, LEADS_TABLE } from '../shared/store/tables.ts';
+import { STREAM_CONSUMERS } from '../shared/streams.ts';
 import { counters } from '../shared/telemetry.ts';
 import { DEMO_PAGE } from './demo-page.ts';
 import { ensureTables, startDynamoDbLocal } from './dynamodb.ts';
 import { BodyTooLarge, type HttpHandler, lambdaContext, toApiGatewayEvent, writeResult } from './gateway.ts';
+import { type StreamFailure, type StreamHandler, StreamPoller } from './streams.ts';
+import { LocalTopic, type Subscription } from './topic.ts';
 
 export interface RuntimeOptions {
   port?: number | undefined;
@@ -21,6 +26,12 @@ export interface RuntimeOptions {
   /** Keep nothing: DynamoDB in memory, a fresh secret and key. */
   inMemory?: boolean | undefined;
   apiKey?: string | undefined;
+  /** HTTP subscribers of the notification topic, with optional SNS filter policies. */
+  subscriptions?: Subscription[] | undefined;
+  /** Run the decay sweep this often (ms) instead of nightly at 02:00 UTC, for demos. */
+  decayEveryMs?: number | undefined;
+  /** Model files in force (comma-separated); default LEADSCORE_MODELS or models/default.yaml. */
+  models?: string | undefined;
   log?: (line: string) => void;
 }
 
@@ -31,6 +42,10 @@ export interface Runtime {
   signingSecret: string;
   dynamodbEndpoint: string;
   tables: { activities: string; leads: string };
+  topic: LocalTopic;
+  failures: StreamFailure[];
+  /** Runs the decay sweep now, as of `at` (default now), to completion. */
+  decay(at?: string): Promise<SweepResult>;
   stop(): Promise<void>;
 }
 
@@ -44,6 +59,17 @@ export const RuntimeState = z.object({
 });
 
 export const DEFAULT_DATA_DIR = '.data';
+
+const FilterCondition = z.union([
+  z.string(),
+  z.strictObject({ 'anything-but': z.union([z.string(), z.array(z.string())]) }),
+  z.strictObject({ prefix: z.string() }),
+  z.strictObject({ exists: z.boolean() }),
+]);
+export const SubscriptionSchema = z.strictObject({
+  endpoint: z.url({ protocol: /^https?$/ }),
+  filterPolicy: z.record(z.string(), z.array(FilterCondition).min(1)).optional(),
+});
 
 /** The demo site's pages: paths the shipped models score (pricing, case studies, docs, careers). */
 const DEMO_PATHS = /^\/(|pricing|careers|(customers|docs|blog)\/[a-z0-9-]+)$/;
@@ -78,6 +104,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
     POWERTOOLS_METRICS_DISABLED: 'true',
     POWERTOOLS_DEV: 'true',
+    LEADSCORE_MODELS: options.models ?? process.env.LEADSCORE_MODELS ?? 'models/default.yaml',
   });
   const handlers = new Map<string, HttpHandler>();
   for (const route of ROUTES) {
@@ -117,6 +144,29 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       return;
     }
     if (method === 'GET' && path === '/local/metrics') return writeResult(response, json(200, counters()));
+    if (method === 'POST' && path === '/local/topic') return publishLocally(request, response);
+    if (method === 'GET' && path === '/local/notifications')
+      return writeResult(response, json(200, topic.feed.slice(-100).reverse()));
+    if (method === 'GET' && path === '/local/failures') return writeResult(response, json(200, failures));
+    if (method === 'POST' && path === '/local/subscriptions') {
+      const parsed = SubscriptionSchema.safeParse(
+        JSON.parse((await toApiGatewayEvent(request, 'POST /local/subscriptions', undefined)).body ?? '{}'),
+      );
+      if (!parsed.success)
+        return writeResult(
+          response,
+          problemResponse(
+            new HttpProblem(400, 'Bad Request', 'send {"endpoint": "http://...", "filterPolicy"?: {...}}'),
+          ),
+        );
+      topic.subscribe(parsed.data as Subscription);
+      return writeResult(response, json(201, parsed.data));
+    }
+    if (method === 'POST' && path === '/local/decay') {
+      const body = (await toApiGatewayEvent(request, 'POST /local/decay', undefined)).body;
+      const at = body ? (JSON.parse(body) as { at?: string }).at : undefined;
+      return writeResult(response, json(200, await decay(at)));
+    }
     if (method === 'POST' && path === '/local/events') return putEvents(request, response);
     for (const route of ROUTES) {
       if (route.method !== method) continue;
@@ -208,6 +258,21 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     );
   }
 
+  /** What the notify handler's LocalTopicPublisher posts to: the local stand-in for SNS Publish. */
+  async function publishLocally(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const event = await toApiGatewayEvent(request, 'POST /local/topic', undefined);
+    const { message, attributes } = JSON.parse(event.body ?? '{}') as {
+      message: Notification;
+      attributes: Record<string, string>;
+    };
+    topic.publish(message, attributes);
+    writeResult(response, json(200, { MessageId: message.id }));
+  }
+
+  const log = options.log ?? (() => undefined);
+  const topic = new LocalTopic(options.subscriptions ?? [], log);
+  const failures: StreamFailure[] = [];
+
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((done, fail) => {
     server.once('error', fail);
@@ -215,6 +280,64 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   });
   const { port } = server.address() as { port: number };
   const url = `http://${host}:${port}`;
+
+  // The stream handlers publish to the local topic, whose address is known only now.
+  process.env.LOCAL_TOPIC_URL = `${url}/local/topic`;
+  const pollers: StreamPoller[] = [];
+  for (const consumer of STREAM_CONSUMERS) {
+    const module = (await import(`../functions/${consumer.handler}.ts`)) as { handler: StreamHandler };
+    const poller = new StreamPoller({
+      endpoint: dynamodb.endpoint,
+      tableName: tables[consumer.table],
+      consumer,
+      handler: module.handler,
+      onFailure: (failure) => {
+        failures.push(failure);
+        log(
+          `${failure.handler}: ${failure.records} record(s) sent to the on-failure destination (${failure.reason})`,
+        );
+      },
+      checkpointFile: options.inMemory ? undefined : join(dataDir, `stream-${consumer.handler}.json`),
+      log,
+    });
+    await poller.start();
+    pollers.push(poller);
+  }
+  const sweep = (await import('../functions/decay-sweep.ts')).handler;
+  const decay = async (at?: string): Promise<SweepResult> => {
+    const total: SweepResult = {
+      at: at ?? new Date().toISOString(),
+      complete: false,
+      visited: 0,
+      written: 0,
+    };
+    let resume: SweepResult['resume'];
+    do {
+      const result = await sweep(
+        { ...(at && { at }), ...(resume && { resume }) },
+        lambdaContext('decay-sweep'),
+      );
+      total.visited += result.visited;
+      total.written += result.written;
+      total.at = result.at;
+      total.complete = result.complete;
+      resume = result.resume;
+    } while (!total.complete);
+    return total;
+  };
+  let decayTimer: NodeJS.Timeout | undefined;
+  const scheduleDecay = () => {
+    const wait = options.decayEveryMs ?? msUntilNextUtc(2);
+    decayTimer = setTimeout(() => {
+      decay().then(
+        (r) => log(`decay: visited ${r.visited} due score(s), wrote ${r.written}`),
+        (error) => log(`decay failed: ${(error as Error).message}`),
+      );
+      scheduleDecay();
+    }, wait);
+    decayTimer.unref();
+  };
+  scheduleDecay();
   writeFileSync(
     join(dataDir, 'runtime.json'),
     JSON.stringify(
@@ -233,11 +356,22 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     signingSecret,
     dynamodbEndpoint: dynamodb.endpoint,
     tables,
+    topic,
+    failures,
+    decay,
     stop: async () => {
+      clearTimeout(decayTimer);
+      await Promise.all(pollers.map((p) => p.stop()));
       await new Promise<void>((done) => closeServer(server, done));
       await dynamodb.stop();
     },
   };
+}
+
+function msUntilNextUtc(hour: number): number {
+  const now = new Date();
+  const next = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate(), hour);
+  return (next > now.getTime() ? next : next + 86_400_000) - now.getTime();
 }
 
 function closeServer(server: Server, done: () => void): void {

@@ -12,6 +12,11 @@ const Environment = z.object({
   /** Set by the local runtime (DynamoDB Local); unset in AWS. */
   DYNAMODB_ENDPOINT: z.url().optional(),
   ACTIVITY_RETENTION_DAYS: z.coerce.number().int().positive().default(400),
+  /** The scoring models in force: comma-separated YAML files. */
+  LEADSCORE_MODELS: z.string().min(1).default('models/default.yaml'),
+  /** Where notifications go: an SNS topic in AWS, or the local runtime's topic. One of them is needed to notify. */
+  TOPIC_ARN: z.string().startsWith('arn:').optional(),
+  LOCAL_TOPIC_URL: z.url().optional(),
 });
 
 export type Config = z.infer<typeof Environment>;

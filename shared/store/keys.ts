@@ -2,6 +2,11 @@
  * Every key Leadscore writes, built in one place. Prefixes name the entity, so items of different kinds never
  * collide and a key read in a log says what it is. Ids are validated before they get here (no "#").
  */
+import { fnv1a } from '../engine/hash.ts';
+
+/** Shards of the decay index per model: spreads a nightly sweep over partitions, and lets it run in parallel. */
+export const DECAY_SHARDS = 16;
+
 export interface Key {
   pk: string;
   sk: string;
@@ -36,6 +41,13 @@ export const keys = {
   },
   erased(leadId: string): Key {
     return { pk: `ERASED#${leadId}`, sk: 'ERASED' };
+  },
+  score(leadId: string, model: string): Key {
+    return { pk: `LEAD#${leadId}`, sk: `SCORE#${model}` };
+  },
+  /** The decay index's partition: a model's due scores spread over DECAY_SHARDS shards by lead. */
+  decayShard(model: string, leadId: string): string {
+    return `DECAY#${model}#${fnv1a(leadId) % DECAY_SHARDS}`;
   },
   apiKey(hash: string): Key {
     return { pk: `APIKEY#${hash}`, sk: 'APIKEY' };

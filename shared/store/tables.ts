@@ -7,6 +7,14 @@ export interface KeyAttribute {
   type: 'S' | 'N';
 }
 
+export interface IndexDefinition {
+  name: string;
+  partitionKey: KeyAttribute;
+  sortKey: KeyAttribute;
+  /** ALL: a query returns whole items, so a reader needs no second read per item. */
+  projection: 'ALL' | 'KEYS_ONLY';
+}
+
 export interface TableDefinition {
   /** Logical name; the physical name is given per deployment (stage) or by the local runtime. */
   id: 'activities' | 'leads';
@@ -15,6 +23,8 @@ export interface TableDefinition {
   stream: 'NEW_IMAGE' | 'NEW_AND_OLD_IMAGES';
   /** Attribute holding an epoch-seconds expiry; DynamoDB deletes the item some time after it. */
   timeToLiveAttribute?: string;
+  /** Sparse: only items that carry an index's key attributes appear in it. */
+  indexes: IndexDefinition[];
 }
 
 /** The activity ledger: one item per accepted activity, idempotent by (subject, eventId). */
@@ -24,6 +34,7 @@ export const ACTIVITIES_TABLE: TableDefinition = {
   sortKey: { name: 'sk', type: 'S' },
   stream: 'NEW_IMAGE',
   timeToLiveAttribute: 'expiresAt',
+  indexes: [],
 };
 
 /** Everything about a lead but its activities: profile, outcomes, aliases; plus API keys and erasure tombstones. */
@@ -33,6 +44,15 @@ export const LEADS_TABLE: TableDefinition = {
   sortKey: { name: 'sk', type: 'S' },
   stream: 'NEW_AND_OLD_IMAGES',
   timeToLiveAttribute: 'expiresAt',
+  indexes: [
+    {
+      // Scores that will change with time alone, by shard and due time: the nightly decay sweep reads only these.
+      name: 'decay',
+      partitionKey: { name: 'decayShard', type: 'S' },
+      sortKey: { name: 'decayDueAt', type: 'S' },
+      projection: 'ALL',
+    },
+  ],
 };
 
 export const TABLES = [ACTIVITIES_TABLE, LEADS_TABLE] as const;

@@ -38,7 +38,7 @@ const queryPart = fc.oneof(
     'a=%00',
     'p.x=1',
     'p.__proto__=1',
-    'a=' + 'x'.repeat(3000),
+    `a=${'x'.repeat(3000)}`,
   ),
   fc.string({ unit: 'binary', maxLength: 30 }).map((s) => encodeURIComponent(s)),
 );

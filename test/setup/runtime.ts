@@ -22,7 +22,12 @@ declare module 'vitest' {
 /** Starts DynamoDB Local and the HTTP API once for every integration and end-to-end test file. */
 export default async function setup(project: TestProject) {
   const dataDir = mkdtempSync(join(tmpdir(), 'leadscore-test-'));
-  const runtime = await startRuntime({ port: 0, dataDir, inMemory: true });
+  const runtime = await startRuntime({
+    port: 0,
+    dataDir,
+    inMemory: true,
+    log: (line) => line.startsWith('notify ') || console.error(line),
+  });
   const { url, apiKey, signingSecret, dynamodbEndpoint, tables } = runtime;
   project.provide('runtime', { url, apiKey, signingSecret, dynamodbEndpoint, tables, dataDir });
   return async () => {

@@ -1,0 +1,85 @@
+import type { Context } from 'aws-lambda';
+import { z } from 'zod';
+import { loadModels } from '../shared/models.ts';
+import { ageScore } from '../shared/scoring/update.ts';
+import { DECAY_SHARDS } from '../shared/store/keys.ts';
+import { ScoreStore } from '../shared/store/scores.ts';
+import { count, logger } from '../shared/telemetry.ts';
+import { wire } from '../shared/wiring.ts';
+
+const { config, client, tables } = wire();
+const models = loadModels(config.LEADSCORE_MODELS);
+const scores = new ScoreStore(client, tables);
+/** Stop this long before Lambda's limit and hand back where to resume. */
+const SAFETY_MS = 20_000;
+
+const Resume = z.object({
+  model: z.string(),
+  shard: z.number().int().min(0),
+  startKey: z.record(z.string(), z.unknown()).optional(),
+});
+/** The schedule sends EventBridge's scheduled event; an operator may name the time ("as if at") and where to resume. */
+const Request = z.looseObject({ at: z.iso.datetime({ offset: true }).optional(), resume: Resume.optional() });
+
+export interface SweepResult {
+  at: string;
+  complete: boolean;
+  /** Scores read (each due, found through the decay index). */
+  visited: number;
+  written: number;
+  resume?: z.infer<typeof Resume>;
+}
+
+/**
+ * The nightly decay sweep: for each model and each shard of the sparse decay index, read only the scores due by
+ * now, age each from its own state and stored fit, and write it back (conditionally: a score rewritten meanwhile by
+ * new activity is already current). The writes flow to the leads stream, so cooling leads are announced like any
+ * other change. It returns where to resume when Lambda's time runs short.
+ */
+export async function handler(
+  event: unknown,
+  context?: Pick<Context, 'getRemainingTimeInMillis'>,
+): Promise<SweepResult> {
+  const request = Request.parse(event ?? {});
+  const now = request.at ? Date.parse(request.at) : Date.now();
+  const due = new Date(now).toISOString();
+  let visited = 0;
+  let written = 0;
+  const start = request.resume;
+  const firstModel = start
+    ? Math.max(
+        0,
+        models.findIndex((m) => m.id === start.model),
+      )
+    : 0;
+  for (let m = firstModel; m < models.length; m++) {
+    const model = models[m]!;
+    for (let shard = m === firstModel && start ? start.shard : 0; shard < DECAY_SHARDS; shard++) {
+      let startKey = m === firstModel && start && shard === start.shard ? start.startKey : undefined;
+      do {
+        if (context && context.getRemainingTimeInMillis() < SAFETY_MS) {
+          logger.info('decay sweep paused', { model: model.id, shard, visited, written });
+          return {
+            at: due,
+            complete: false,
+            visited,
+            written,
+            resume: { model: model.id, shard, ...(startKey && { startKey }) },
+          };
+        }
+        const page = await scores.due(`DECAY#${model.id}#${shard}`, due, startKey);
+        for (const item of page.items) {
+          visited++;
+          if (item.fingerprint !== model.fingerprint) continue; // rescoring owns scores of an older model version
+          const write = ageScore(model, item, now);
+          if (await scores.put(write.item, item.rev)) written++;
+          else count('decay.conflict');
+        }
+        startKey = page.next;
+      } while (startKey);
+    }
+  }
+  count('decay.visited', visited);
+  count('decay.written', written);
+  return { at: due, complete: true, visited, written };
+}

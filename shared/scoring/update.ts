@@ -1,0 +1,147 @@
+import type { ScorableActivity } from '../domain/activity.ts';
+import type { Attributes } from '../domain/profile.ts';
+import {
+  applyActivity,
+  compactState,
+  decodeState,
+  emptyState,
+  encodeState,
+  type FitResult,
+  fitFor,
+  type LeadScore,
+  type LeadState,
+  nextChangeAt,
+  scoreWithFit,
+} from '../engine/index.ts';
+import type { CompiledModel } from '../model/compile.ts';
+import { keys } from '../store/keys.ts';
+import type { Cause, ScoreItem } from '../store/scores.ts';
+
+const DAY = 86_400_000;
+
+export interface ScoreWrite {
+  item: ScoreItem;
+  /** The revision read; the write succeeds only if it is still the stored one. */
+  expectedRev: number | undefined;
+  score: LeadScore;
+}
+
+/** A stored state built by another version of the model: the lead must be rebuilt from its ledger. */
+export function needsRebuild(model: CompiledModel, stored: ScoreItem | undefined): boolean {
+  return stored !== undefined && stored.fingerprint !== model.fingerprint;
+}
+
+/**
+ * Folds new activities into a lead's score under one model. Undefined when nothing changed (no rule matched,
+ * or every activity was already counted): a redelivered or zero-point activity costs no write.
+ */
+export function scoreActivities(
+  model: CompiledModel,
+  leadId: string,
+  attributes: Attributes | undefined,
+  stored: ScoreItem | undefined,
+  activities: ScorableActivity[],
+  now: number,
+  rebuilt?: LeadState,
+): ScoreWrite | undefined {
+  const state = rebuilt ?? (stored ? decodeState(model, stored.state) : emptyState());
+  let changed = rebuilt !== undefined;
+  for (const activity of activities) changed = applyActivity(model, state, activity) || changed;
+  if (!changed) return undefined;
+  const cause: Cause = {
+    kind: rebuilt ? 'rescore' : 'activity',
+    eventIds: activities.slice(0, 5).map((a) => a.eventId),
+  };
+  return scoreItem(model, leadId, state, fitFor(model, attributes), stored, now, cause);
+}
+
+/** Rescores a stored score at `now` with no new activity (decay), from its own state and stored fit. */
+export function ageScore(model: CompiledModel, stored: ScoreItem, now: number): ScoreWrite {
+  return scoreItem(
+    model,
+    stored.leadId,
+    decodeState(model, stored.state),
+    storedFit(model, stored),
+    stored,
+    now,
+    { kind: 'decay' },
+  );
+}
+
+/** Rescores after a profile change: fit may move the score, grade and band. */
+export function refitScore(
+  model: CompiledModel,
+  stored: ScoreItem,
+  attributes: Attributes | undefined,
+  now: number,
+): ScoreWrite {
+  return scoreItem(
+    model,
+    stored.leadId,
+    decodeState(model, stored.state),
+    fitFor(model, attributes),
+    stored,
+    now,
+    { kind: 'profile' },
+  );
+}
+
+function scoreItem(
+  model: CompiledModel,
+  leadId: string,
+  state: LeadState,
+  fit: FitResult,
+  stored: ScoreItem | undefined,
+  now: number,
+  cause: Cause,
+): ScoreWrite {
+  const score = scoreWithFit(model, state, fit, now, stored?.band);
+  const compacted = compactState(model, state, now);
+  const next = nextChangeAt(model, compacted, now);
+  // Due times are whole UTC days, so a score's place in the decay index moves at most once a day.
+  const due = next === undefined ? undefined : Math.ceil((next + 1) / DAY) * DAY;
+  const item: ScoreItem = {
+    ...keys.score(leadId, model.id),
+    entity: 'score',
+    leadId,
+    model: model.id,
+    version: model.version,
+    fingerprint: model.fingerprint,
+    state: encodeState(model, compacted),
+    score: score.score,
+    behaviour: score.behaviour,
+    fit: score.fit,
+    grade: score.grade,
+    band: score.band,
+    flags: score.flags,
+    fitRules: fit.contributions.map((c) => c.rule),
+    lastActivityAt: score.lastActivityAt,
+    rev: (stored?.rev ?? 0) + 1,
+    updatedAt: new Date(now).toISOString(),
+    cause,
+    ...(due !== undefined && {
+      decayShard: keys.decayShard(model.id, leadId),
+      decayDueAt: new Date(due).toISOString(),
+    }),
+  };
+  return { item, expectedRev: stored?.rev, score };
+}
+
+/** The fit a score was written with, from the rule ids kept beside it. */
+export function storedFit(model: CompiledModel, stored: ScoreItem): FitResult {
+  const matched = new Set(stored.fitRules);
+  const rules = model.fit.filter((r) => matched.has(r.id));
+  const contributions = rules.map((r) => ({
+    rule: r.id,
+    kind: 'fit' as const,
+    group: 'fit',
+    points: r.points,
+    count: 1,
+  }));
+  return {
+    fit: stored.fit,
+    grade: stored.grade,
+    contributions,
+    disqualified: rules.some((r) => r.disqualify),
+  };
+}

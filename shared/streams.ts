@@ -1,0 +1,42 @@
+/**
+ * How each stream handler consumes its table's stream. The CDK stack builds the event source mappings from this,
+ * and the local runtime's poller honours the same settings.
+ */
+export interface StreamConsumer {
+  handler: string;
+  table: 'activities' | 'leads';
+  batchSize: number;
+  /** 0: invoke as soon as records arrive, for the latency goal (pixel to notification). */
+  maxBatchingWindowSeconds: number;
+  retryAttempts: number;
+  maxRecordAgeSeconds: number;
+  bisectBatchOnError: boolean;
+  reportBatchItemFailures: true;
+  /** Which records reach the handler at all (Lambda event filtering): a pattern on the record. */
+  filter: { eventName?: string[]; newImageEntity?: string[] };
+}
+
+export const STREAM_CONSUMERS: readonly StreamConsumer[] = [
+  {
+    handler: 'score-activities',
+    table: 'activities',
+    batchSize: 100,
+    maxBatchingWindowSeconds: 0,
+    retryAttempts: 10,
+    maxRecordAgeSeconds: 6 * 3600,
+    bisectBatchOnError: true,
+    reportBatchItemFailures: true,
+    filter: { eventName: ['INSERT'] },
+  },
+  {
+    handler: 'notify-crossings',
+    table: 'leads',
+    batchSize: 50,
+    maxBatchingWindowSeconds: 0,
+    retryAttempts: 10,
+    maxRecordAgeSeconds: 6 * 3600,
+    bisectBatchOnError: true,
+    reportBatchItemFailures: true,
+    filter: { eventName: ['INSERT', 'MODIFY'], newImageEntity: ['score'] },
+  },
+];
