@@ -1,4 +1,5 @@
 import { runApiKey } from './apikey.ts';
+import { runDecay } from './decay.ts';
 import { runScore } from './score.ts';
 import { runToken } from './token.ts';
 import { runValidate } from './validate.ts';
@@ -14,6 +15,7 @@ const COMMANDS: Record<string, Command> = {
   score: runScore,
   token: runToken,
   apikey: runApiKey,
+  decay: runDecay,
 };
 
 const HELP = `leadscore: lead scoring from the command line

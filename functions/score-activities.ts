@@ -1,89 +1,13 @@
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
-import { buildState } from '../shared/engine/index.ts';
 import { loadModels } from '../shared/models.ts';
-import { needsRebuild, scoreActivities } from '../shared/scoring/update.ts';
-import { subjectOf } from '../shared/store/keys.ts';
-import type { LedgerItem } from '../shared/store/ledger.ts';
+import { scoreStreamHandler } from '../shared/scoring/stream.ts';
 import { ScoreStore } from '../shared/store/scores.ts';
-import { count, logger } from '../shared/telemetry.ts';
 import { wire } from '../shared/wiring.ts';
 
 const { config, ledger, client, tables } = wire();
-const models = loadModels(config.LEADSCORE_MODELS);
-const scores = new ScoreStore(client, tables);
-const MAX_CONFLICT_RETRIES = 8;
 
-/**
- * The ledger's stream: each batch is grouped by lead, every lead's scores are loaded once, its new activities
- * folded in with the engine's incremental path, and each changed score written once, conditionally on the
- * revision read (a conflicting writer means: read again, fold again).
- *
- * Failures are reported per lead, as the lowest sequence number of a lead that failed: Lambda then replays the
- * shard from there. Replaying is harmless, because folding an activity a lead already has changes nothing. Batches
- * are coalesced per lead, which the record-at-a-time batch processor cannot do, hence the hand-made response.
- */
-export async function handler(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {
-  const byLead = new Map<string, { activities: LedgerItem[]; firstSequence: string }>();
-  for (const record of event.Records) {
-    const image = record.dynamodb?.NewImage;
-    if (record.eventName !== 'INSERT' || !image) continue;
-    const item = unmarshall(image as Record<string, AttributeValue>) as LedgerItem;
-    const subject = subjectOf(item.pk);
-    // Anonymous activity is scored once the visitor is identified (its items move to the lead and arrive again).
-    if (item.entity !== 'activity' || subject?.kind !== 'lead') continue;
-    const group = byLead.get(subject.id) ?? {
-      activities: [],
-      firstSequence: record.dynamodb!.SequenceNumber!,
-    };
-    group.activities.push(item);
-    byLead.set(subject.id, group);
-  }
-
-  const failed: string[] = [];
-  for (const [leadId, { activities, firstSequence }] of byLead) {
-    try {
-      await scoreLead(leadId, activities);
-    } catch (error) {
-      count('score.failed');
-      logger.error('scoring a lead failed', { leadId, error: error as Error });
-      failed.push(firstSequence);
-    }
-  }
-  failed.sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
-  return { batchItemFailures: failed.length > 0 ? [{ itemIdentifier: failed[0]! }] : [] };
-}
-
-async function scoreLead(leadId: string, activities: LedgerItem[]): Promise<void> {
-  const now = Date.now();
-  for (let attempt = 0; ; attempt++) {
-    const context = await scores.context(
-      leadId,
-      models.map((m) => m.id),
-    );
-    if (context.erased) {
-      count('score.erased');
-      return;
-    }
-    let conflict = false;
-    for (const model of models) {
-      const stored = context.scores.get(model.id);
-      const rebuilt = needsRebuild(model, stored)
-        ? buildState(model, await ledger.activitiesOf({ kind: 'lead', id: leadId }))
-        : undefined;
-      const write = scoreActivities(model, leadId, context.attributes, stored, activities, now, rebuilt);
-      if (!write) {
-        count('score.unchanged');
-        continue;
-      }
-      if (await scores.put(write.item, write.expectedRev)) count('score.written');
-      else conflict = true;
-    }
-    if (!conflict) return;
-    count('score.conflict');
-    if (attempt >= MAX_CONFLICT_RETRIES)
-      throw new Error(`lead ${leadId}: still conflicting after ${attempt + 1} attempts`);
-    await new Promise((r) => setTimeout(r, 10 * 2 ** attempt * Math.random()));
-  }
-}
+/** The ledger's stream: new activities become score changes (see shared/scoring/stream.ts). */
+export const handler = scoreStreamHandler({
+  models: loadModels(config.LEADSCORE_MODELS),
+  ledger,
+  scores: new ScoreStore(client, tables),
+});

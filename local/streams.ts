@@ -266,7 +266,7 @@ export class StreamPoller {
 }
 
 /** The record as Lambda delivers it (the SDK's Date becomes epoch seconds, as in Lambda's JSON). */
-function toLambdaRecord(record: StreamRecord, arn: string): DynamoDBRecord {
+export function toLambdaRecord(record: StreamRecord, arn: string): DynamoDBRecord {
   const { ApproximateCreationDateTime, ...rest } = record.dynamodb ?? {};
   return {
     eventID: record.eventID,

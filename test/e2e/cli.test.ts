@@ -28,6 +28,13 @@ describe('leadscore against the running local runtime', () => {
     expect(types).toEqual(['email_click', 'email_open']);
   });
 
+  it('decay runs the sweep on the running runtime and reports what it did', async () => {
+    const { stdout } = await leadscore('decay', '--at', '2020-01-01T00:00:00Z');
+    expect(stdout).toMatch(
+      /^decay as of 2020-01-01T00:00:00.000Z: \d+ due score\(s\) visited, \d+ written$/m,
+    );
+  });
+
   it('apikey create makes a key the API accepts', async () => {
     const { stdout } = await leadscore('apikey', 'create', '--name', 'test');
     const key = stdout.trim();

@@ -1,0 +1,33 @@
+import { parse } from './args.ts';
+import { localRuntime } from './local-state.ts';
+import { type Command, InputError, UsageError } from './main.ts';
+
+export const runDecay: Command = {
+  summary: 'Run the decay sweep now on the running local runtime',
+  usage: `Usage: leadscore decay [--at <ISO time>] [--data-dir <dir>]
+
+  --at   sweep as of this time (default: now), e.g. to see where scores will be next month
+
+Visits only the scores that are due (through the decay index), rewrites them, and lets
+notifications follow as for any other change. Prints how many were visited and written.`,
+  async run(args) {
+    const { values } = parse(args, { at: { type: 'string' }, 'data-dir': { type: 'string' } });
+    if (values.at !== undefined && Number.isNaN(Date.parse(values.at)))
+      throw new UsageError(`--at "${values.at}" is not an ISO 8601 time`);
+    const local = localRuntime(values['data-dir']);
+    const response = await fetch(`${local.url}/local/decay`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(values.at === undefined ? {} : { at: new Date(values.at).toISOString() }),
+    }).catch(() => {
+      throw new InputError(`the local runtime at ${local.url} does not answer: is "npm start" running?`);
+    });
+    if (!response.ok)
+      throw new InputError(`the decay sweep failed: ${response.status} ${await response.text()}`);
+    const result = (await response.json()) as { at: string; visited: number; written: number };
+    console.log(
+      `decay as of ${result.at}: ${result.visited} due score(s) visited, ${result.written} written`,
+    );
+    return 0;
+  },
+};

@@ -1,0 +1,57 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import type { CompiledModel } from '../model/compile.ts';
+import type { ScoreItem } from '../store/scores.ts';
+import { count, logger } from '../telemetry.ts';
+import { notificationsFor } from './notifications.ts';
+import type { Publisher } from './publisher.ts';
+
+/**
+ * The leads stream's handler: a committed score change becomes its notifications (band crossings, flags raised
+ * and cleared). Nothing is announced for a write that did not commit, and a failed publish fails the record, so
+ * the stream delivers it again; a repeat carries the same ids. Records are processed in order, one at a time.
+ */
+export function notifyStreamHandler(parts: { models: CompiledModel[]; publisher: Publisher }) {
+  const models = new Map(parts.models.map((m) => [m.id, m]));
+  const processor = new BatchProcessor(EventType.DynamoDBStreams);
+  // Once a record fails, the rest of the batch fails with it: the stream replays from the first failure, so a
+  // lead's later crossing is never published before its earlier one.
+  let failedInBatch = false;
+
+  async function notifyRecord(record: DynamoDBRecord): Promise<void> {
+    if (failedInBatch)
+      throw new Error('an earlier record of this batch failed; kept for the replay, in order');
+    try {
+      await publishFor(record);
+    } catch (error) {
+      failedInBatch = true;
+      throw error;
+    }
+  }
+
+  async function publishFor(record: DynamoDBRecord): Promise<void> {
+    const image = record.dynamodb?.NewImage;
+    if (!image) return;
+    const after = unmarshall(image as Record<string, AttributeValue>) as ScoreItem;
+    if (after.entity !== 'score') return;
+    const model = models.get(after.model);
+    if (!model) {
+      count('notify.unknown-model');
+      logger.warn('score of a model not in force', { model: after.model, leadId: after.leadId });
+      return;
+    }
+    const old = record.dynamodb?.OldImage;
+    const before = old ? (unmarshall(old as Record<string, AttributeValue>) as ScoreItem) : undefined;
+    for (const notification of notificationsFor(model, before, after)) {
+      await parts.publisher.publish(notification);
+      count(`notify.${notification.type}`);
+    }
+  }
+
+  return (event: DynamoDBStreamEvent, context: Context) => {
+    failedInBatch = false;
+    return processPartialResponse(event, notifyRecord, processor, { context, processInParallel: false });
+  };
+}

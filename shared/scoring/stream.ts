@@ -1,0 +1,99 @@
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import { buildState } from '../engine/index.ts';
+import type { CompiledModel } from '../model/compile.ts';
+import { subjectOf } from '../store/keys.ts';
+import type { Ledger, LedgerItem } from '../store/ledger.ts';
+import type { ScoreStore } from '../store/scores.ts';
+import { count, logger } from '../telemetry.ts';
+import { needsRebuild, scoreActivities } from './update.ts';
+
+const MAX_CONFLICT_RETRIES = 8;
+
+export interface ScoringParts {
+  models: CompiledModel[];
+  ledger: Pick<Ledger, 'activitiesOf'>;
+  scores: Pick<ScoreStore, 'context' | 'put'>;
+  clock?: () => number;
+}
+
+/**
+ * The ledger stream's handler: each batch is grouped by lead, every lead's scores are loaded once, its new
+ * activities folded in with the engine's incremental path, and each changed score written once, conditionally on
+ * the revision read (a conflicting writer means: read again, fold again).
+ *
+ * Failures are reported per lead, as the lowest sequence number of a lead that failed: Lambda then replays the
+ * shard from there. Replaying is harmless, because folding an activity a lead already has changes nothing. Batches
+ * are coalesced per lead, which the record-at-a-time batch processor cannot do, hence the hand-made response.
+ */
+export function scoreStreamHandler(parts: ScoringParts) {
+  const clock = parts.clock ?? Date.now;
+  return async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
+    const byLead = new Map<string, { activities: LedgerItem[]; firstSequence: string }>();
+    for (const record of event.Records) {
+      const image = record.dynamodb?.NewImage;
+      if (record.eventName !== 'INSERT' || !image) continue;
+      const item = unmarshall(image as Record<string, AttributeValue>) as LedgerItem;
+      const subject = subjectOf(item.pk);
+      // Anonymous activity is scored once the visitor is identified (its items move to the lead and arrive again).
+      if (item.entity !== 'activity' || subject?.kind !== 'lead') continue;
+      const group = byLead.get(subject.id) ?? {
+        activities: [],
+        firstSequence: record.dynamodb!.SequenceNumber!,
+      };
+      group.activities.push(item);
+      byLead.set(subject.id, group);
+    }
+
+    const failed: string[] = [];
+    for (const [leadId, { activities, firstSequence }] of byLead) {
+      try {
+        await scoreLead(parts, leadId, activities, clock());
+      } catch (error) {
+        count('score.failed');
+        logger.error('scoring a lead failed', { leadId, error: error as Error });
+        failed.push(firstSequence);
+      }
+    }
+    failed.sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
+    return { batchItemFailures: failed.length > 0 ? [{ itemIdentifier: failed[0]! }] : [] };
+  };
+}
+
+async function scoreLead(
+  parts: ScoringParts,
+  leadId: string,
+  activities: LedgerItem[],
+  now: number,
+): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    const context = await parts.scores.context(
+      leadId,
+      parts.models.map((m) => m.id),
+    );
+    if (context.erased) {
+      count('score.erased');
+      return;
+    }
+    let conflict = false;
+    for (const model of parts.models) {
+      const stored = context.scores.get(model.id);
+      const rebuilt = needsRebuild(model, stored)
+        ? buildState(model, await parts.ledger.activitiesOf({ kind: 'lead', id: leadId }))
+        : undefined;
+      const write = scoreActivities(model, leadId, context.attributes, stored, activities, now, rebuilt);
+      if (!write) {
+        count('score.unchanged');
+        continue;
+      }
+      if (await parts.scores.put(write.item, write.expectedRev)) count('score.written');
+      else conflict = true;
+    }
+    if (!conflict) return;
+    count('score.conflict');
+    if (attempt >= MAX_CONFLICT_RETRIES)
+      throw new Error(`lead ${leadId}: still conflicting after ${attempt + 1} attempts`);
+    await new Promise((r) => setTimeout(r, 10 * 2 ** attempt * Math.random()));
+  }
+}

@@ -1,0 +1,203 @@
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
+import {
+  DescribeStreamCommand,
+  DynamoDBStreamsClient,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+} from '@aws-sdk/client-dynamodb-streams';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ensureTables, localClient } from '../../local/dynamodb.ts';
+import { toLambdaRecord } from '../../local/streams.ts';
+import { decodeState, recomputeLead, scoreLead } from '../../shared/engine/index.ts';
+import { loadModels } from '../../shared/models.ts';
+import { type Notification, notificationsFor } from '../../shared/notify/notifications.ts';
+import { notifyStreamHandler } from '../../shared/notify/stream.ts';
+import { scoreStreamHandler } from '../../shared/scoring/stream.ts';
+import { documentClient } from '../../shared/store/dynamo.ts';
+import { LeadDirectory } from '../../shared/store/leads.ts';
+import { Ledger } from '../../shared/store/ledger.ts';
+import { type ScoreItem, ScoreStore } from '../../shared/store/scores.ts';
+import { ACTIVITIES_TABLE, LEADS_TABLE } from '../../shared/store/tables.ts';
+import { syntheticLeads } from '../../shared/synthetic/generator.ts';
+import { runtime } from '../helpers/runtime.ts';
+
+// Tables of this test's own in the run's DynamoDB Local: no poller reads them, so the test delivers their
+// streams itself, with faults, the way Lambda's event source mapping would.
+const tables = { activities: `fault-activities-${process.pid}`, leads: `fault-leads-${process.pid}` };
+const client = documentClient(runtime.dynamodbEndpoint);
+const ledger = new Ledger(client, tables, 400);
+const store = new ScoreStore(client, tables);
+const directory = new LeadDirectory(client, tables);
+const [model] = loadModels('models/default.yaml');
+const START = Date.parse('2026-10-01T00:00:00Z');
+const NOW = START + 21 * 86_400_000;
+const leads = [...syntheticLeads({ seed: 11, leads: 40, start: START, days: 21 })].filter(
+  (l) => l.activities.length > 0,
+);
+
+type Handler = (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse | undefined>;
+
+/** Lambda's delivery: batches in order; a reported failure replays from that record; a throw replays the batch. */
+async function deliver(handler: Handler, records: DynamoDBRecord[], batchSize: number): Promise<number> {
+  let at = 0;
+  let retries = 0;
+  while (at < records.length) {
+    const batch = records.slice(at, at + batchSize);
+    let failedSequence: string | undefined;
+    try {
+      failedSequence = (await handler({ Records: batch }))?.batchItemFailures[0]?.itemIdentifier;
+    } catch {
+      failedSequence = batch[0]!.dynamodb!.SequenceNumber!;
+    }
+    if (failedSequence === undefined) {
+      at += batch.length;
+    } else {
+      at += batch.findIndex((r) => r.dynamodb!.SequenceNumber === failedSequence);
+      if (++retries > 200) throw new Error('delivery never succeeded');
+    }
+  }
+  return retries;
+}
+
+async function readStream(table: string): Promise<DynamoDBRecord[]> {
+  const arn = (
+    await localClient(runtime.dynamodbEndpoint).send(new DescribeTableCommand({ TableName: table }))
+  ).Table!.LatestStreamArn!;
+  const streams = new DynamoDBStreamsClient({
+    endpoint: runtime.dynamodbEndpoint,
+    region: 'local',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  const records: DynamoDBRecord[] = [];
+  for (const shard of (await streams.send(new DescribeStreamCommand({ StreamArn: arn }))).StreamDescription!
+    .Shards!) {
+    let iterator = (
+      await streams.send(
+        new GetShardIteratorCommand({
+          StreamArn: arn,
+          ShardId: shard.ShardId!,
+          ShardIteratorType: 'TRIM_HORIZON',
+        }),
+      )
+    ).ShardIterator;
+    for (let empty = 0; iterator && empty < 3; ) {
+      const page = await streams.send(new GetRecordsCommand({ ShardIterator: iterator }));
+      records.push(...(page.Records ?? []).map((r) => toLambdaRecord(r, arn)));
+      empty = (page.Records ?? []).length === 0 ? empty + 1 : 0;
+      iterator = page.NextShardIterator;
+    }
+  }
+  streams.destroy();
+  return records;
+}
+
+beforeAll(async () => {
+  await ensureTables(runtime.dynamodbEndpoint, [
+    { definition: ACTIVITIES_TABLE, name: tables.activities },
+    { definition: LEADS_TABLE, name: tables.leads },
+  ]);
+  for (const lead of leads) {
+    await directory.setAttributes(lead.profile.leadId, lead.profile.attributes, START);
+    for (const activity of lead.activities)
+      await ledger.record({ kind: 'lead', id: lead.profile.leadId }, activity, 'api', START);
+  }
+});
+
+describe('faults on the stream path', () => {
+  it('crashes mid-batch, redelivery, duplicate delivery, two writers and a failed publish leave every score equal to a recompute, each crossing announced once', async () => {
+    // Prepare: the ledger's real stream, and a store that crashes on every seventh write (five times in all).
+    const activityRecords = (await readStream(tables.activities)).filter((r) => r.eventName === 'INSERT');
+    expect(activityRecords.length).toBeGreaterThan(300);
+    let writes = 0;
+    let crashes = 0;
+    let conflicts = 0;
+    // Both writers read, pause a moment (widening the race), then write conditionally; conflicts are counted.
+    const racing = (crash: boolean) => ({
+      context: store.context.bind(store),
+      put: async (item: ScoreItem, rev: number | undefined) => {
+        await new Promise((r) => setTimeout(r, 3));
+        if (crash && ++writes % 7 === 0 && crashes < 5) {
+          crashes++;
+          throw new Error('injected crash mid-batch');
+        }
+        const ok = await store.put(item, rev);
+        if (!ok) conflicts++;
+        return ok;
+      },
+    });
+    const first = scoreStreamHandler({ models: [model!], ledger, scores: racing(true), clock: () => NOW });
+    const second = scoreStreamHandler({ models: [model!], ledger, scores: racing(false), clock: () => NOW });
+
+    // Act: one consumer takes the whole stream while a second writer delivers the same records at the same
+    // time (two writers on each lead, and every record delivered twice). No pass afterwards repairs anything.
+    const [retries] = await Promise.all([
+      deliver(first, activityRecords, 25),
+      deliver(second, activityRecords, 25),
+    ]);
+
+    // Assess: the faults happened, and every stored score is what a full recompute from the ledger gives.
+    expect(crashes).toBe(5);
+    expect(retries).toBeGreaterThanOrEqual(5);
+    expect(conflicts).toBeGreaterThan(0);
+    let scored = 0;
+    for (const lead of leads) {
+      const context = await store.context(lead.profile.leadId, [model!.id]);
+      const stored = context.scores.get(model!.id);
+      const expected = recomputeLead(
+        model!,
+        await ledger.activitiesOf({ kind: 'lead', id: lead.profile.leadId }),
+        context.attributes,
+        NOW,
+      );
+      if (!stored) {
+        expect(expected.state.entries).toEqual([]);
+        continue;
+      }
+      scored++;
+      expect(stored.score).toBe(expected.score.score);
+      expect(scoreLead(model!, decodeState(model!, stored.state), context.attributes, NOW)).toEqual(
+        expected.score,
+      );
+    }
+    expect(scored).toBeGreaterThan(10);
+
+    // Act: the leads table's real stream through the notify handler, whose first publish of the third message fails.
+    const leadRecords = await readStream(tables.leads);
+    const published: Notification[] = [];
+    let attempts = 0;
+    const notify = notifyStreamHandler({
+      models: [model!],
+      publisher: {
+        publish: async (n) => {
+          if (++attempts === 3) throw new Error('SNS is briefly unavailable');
+          published.push(n);
+        },
+      },
+    });
+    const context = { getRemainingTimeInMillis: () => 60_000 } as Context;
+    await deliver((event) => notify(event, context), leadRecords, 20);
+
+    // Assess: every committed change's crossings were published, none lost to the failure; repeats share an id.
+    const expectedIds = new Set(
+      leadRecords.flatMap((r) => {
+        const after = unmarshall(r.dynamodb!.NewImage as Record<string, AttributeValue>) as ScoreItem;
+        if (after.entity !== 'score') return [];
+        const before = r.dynamodb!.OldImage
+          ? (unmarshall(r.dynamodb!.OldImage as Record<string, AttributeValue>) as ScoreItem)
+          : undefined;
+        return notificationsFor(model!, before, after).map((n) => n.id);
+      }),
+    );
+    expect(expectedIds.size).toBeGreaterThan(0);
+    expect(new Set(published.map((n) => n.id))).toEqual(expectedIds);
+    // Band crossings per lead alternate direction: nothing was announced twice under different ids.
+    for (const lead of leads) {
+      const bands = published.filter((n) => n.leadId === lead.profile.leadId && n.type === 'band_crossing');
+      const unique = [...new Map(bands.map((n) => [n.id, n])).values()];
+      for (let i = 1; i < unique.length; i++) expect(unique[i]!.oldBand).toBe(unique[i - 1]!.newBand);
+    }
+  });
+});
