@@ -4,9 +4,11 @@ import { requireApiKey } from '../shared/http/auth.ts';
 import { httpProblems } from '../shared/http/middleware.ts';
 import { leadIdParameter } from '../shared/http/parameters.ts';
 import { json } from '../shared/http/problem.ts';
+import { loadModels } from '../shared/models.ts';
 import { wire } from '../shared/wiring.ts';
 
-const { ledger, directory } = wire();
+const { config, ledger, directory } = wire();
+const models = loadModels(config.LEADSCORE_MODELS).map((m) => m.id);
 
 /**
  * DELETE /v1/leads/{id}: erases everything about a lead. The tombstone is written first, so events that arrive
@@ -14,7 +16,7 @@ const { ledger, directory } = wire();
  */
 async function eraseLead(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
   const leadId = leadIdParameter(event);
-  const { items, aliases } = await directory.erase(leadId, Date.now());
+  const { items, aliases } = await directory.erase(leadId, models, Date.now());
   let activities = await ledger.erase({ kind: 'lead', id: leadId });
   for (const alias of aliases) activities += await ledger.erase(alias);
   activities += await ledger.erase({ kind: 'lead', id: leadId });

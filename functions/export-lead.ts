@@ -11,6 +11,7 @@ const { ledger, directory } = wire();
 /** GET /v1/leads/{id}/export: everything Leadscore holds about a lead (a data subject access request). */
 async function exportLead(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
   const leadId = leadIdParameter(event);
+  if (await directory.isErased(leadId)) throw problems.notFound(`lead "${leadId}" was erased`);
   const [records, activities] = await Promise.all([
     directory.itemsOf(leadId),
     ledger.activitiesOf({ kind: 'lead', id: leadId }),

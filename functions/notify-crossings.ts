@@ -1,10 +1,11 @@
 import { SNSClient } from '@aws-sdk/client-sns';
-import { loadConfig } from '../shared/config.ts';
 import { loadModels } from '../shared/models.ts';
 import { LocalTopicPublisher, type Publisher, SnsPublisher } from '../shared/notify/publisher.ts';
 import { notifyStreamHandler } from '../shared/notify/stream.ts';
+import { ScoreStore } from '../shared/store/scores.ts';
+import { wire } from '../shared/wiring.ts';
 
-const config = loadConfig();
+const { config, client, tables } = wire();
 
 function publisher(): Publisher {
   if (config.TOPIC_ARN) return new SnsPublisher(new SNSClient({}), config.TOPIC_ARN);
@@ -14,8 +15,10 @@ function publisher(): Publisher {
   );
 }
 
-/** The leads stream: committed score changes become notifications (see shared/notify/stream.ts). */
+/** The leads stream: committed score changes become history and notifications (see shared/notify/stream.ts). */
 export const handler = notifyStreamHandler({
   models: loadModels(config.LEADSCORE_MODELS),
   publisher: publisher(),
+  history: new ScoreStore(client, tables),
+  retentionDays: config.ACTIVITY_RETENTION_DAYS,
 });

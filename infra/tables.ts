@@ -35,6 +35,7 @@ export function tableFrom(
       partitionKey: { name: index.partitionKey.name, type: attributeType(index.partitionKey.type) },
       sortKey: { name: index.sortKey.name, type: attributeType(index.sortKey.type) },
       projectionType: ProjectionType[index.projection],
+      ...(index.include && { nonKeyAttributes: index.include }),
     })),
     removalPolicy,
   });

@@ -101,7 +101,10 @@ export async function ensureTables(
                   { AttributeName: index.partitionKey.name, KeyType: 'HASH' },
                   { AttributeName: index.sortKey.name, KeyType: 'RANGE' },
                 ],
-                Projection: { ProjectionType: index.projection },
+                Projection: {
+                  ProjectionType: index.projection,
+                  ...(index.include && { NonKeyAttributes: index.include }),
+                },
               })),
             }),
           }),

@@ -19,6 +19,10 @@ export const ROUTES: readonly Route[] = [
   { method: 'POST', path: '/v1/leads/{id}/outcomes', handler: 'post-outcome', auth: true },
   { method: 'GET', path: '/v1/leads/{id}/export', handler: 'export-lead', auth: true },
   { method: 'DELETE', path: '/v1/leads/{id}', handler: 'erase-lead', auth: true },
+  { method: 'GET', path: '/v1/leads', handler: 'list-leads', auth: true },
+  { method: 'GET', path: '/v1/leads/{id}', handler: 'get-lead', auth: true },
+  { method: 'GET', path: '/v1/leads/{id}/history', handler: 'get-lead-history', auth: true },
+  { method: 'GET', path: '/v1/accounts/{domain}', handler: 'get-account', auth: true },
 ];
 
 /** Matches a request path against a route path with {name} segments; the parameters, or undefined. */

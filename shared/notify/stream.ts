@@ -3,17 +3,23 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import type { CompiledModel } from '../model/compile.ts';
-import type { ScoreItem } from '../store/scores.ts';
+import type { ScoreItem, ScoreStore } from '../store/scores.ts';
 import { count, logger } from '../telemetry.ts';
 import { notificationsFor } from './notifications.ts';
 import type { Publisher } from './publisher.ts';
 
 /**
- * The leads stream's handler: a committed score change becomes its notifications (band crossings, flags raised
- * and cleared). Nothing is announced for a write that did not commit, and a failed publish fails the record, so
+ * The leads stream's handler: a committed score change is recorded in the lead's history and becomes its
+ * notifications (band crossings, flags raised and cleared). Nothing is announced for a write that did not commit, and a failed publish fails the record, so
  * the stream delivers it again; a repeat carries the same ids. Records are processed in order, one at a time.
  */
-export function notifyStreamHandler(parts: { models: CompiledModel[]; publisher: Publisher }) {
+export function notifyStreamHandler(parts: {
+  models: CompiledModel[];
+  publisher: Publisher;
+  /** Where each committed change is kept as the lead's score history. */
+  history: Pick<ScoreStore, 'recordHistory'>;
+  retentionDays: number;
+}) {
   const models = new Map(parts.models.map((m) => [m.id, m]));
   const processor = new BatchProcessor(EventType.DynamoDBStreams);
   // Once a record fails, the rest of the batch fails with it: the stream replays from the first failure, so a
@@ -44,6 +50,14 @@ export function notifyStreamHandler(parts: { models: CompiledModel[]; publisher:
     }
     const old = record.dynamodb?.OldImage;
     const before = old ? (unmarshall(old as Record<string, AttributeValue>) as ScoreItem) : undefined;
+    if (
+      !before ||
+      before.score !== after.score ||
+      before.band !== after.band ||
+      before.flags.join() !== after.flags.join()
+    ) {
+      await parts.history.recordHistory(before, after, parts.retentionDays);
+    }
     for (const notification of notificationsFor(model, before, after)) {
       await parts.publisher.publish(notification);
       count(`notify.${notification.type}`);

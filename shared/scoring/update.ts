@@ -119,6 +119,8 @@ function scoreItem(
     rev: (stored?.rev ?? 0) + 1,
     updatedAt: new Date(now).toISOString(),
     cause,
+    rankKey: keys.rank(model.id, score.band),
+    rankScore: keys.rankScore(score.score, leadId),
     ...(due !== undefined && {
       decayShard: keys.decayShard(model.id, leadId),
       decayDueAt: new Date(due).toISOString(),

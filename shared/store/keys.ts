@@ -49,6 +49,20 @@ export const keys = {
   decayShard(model: string, leadId: string): string {
     return `DECAY#${model}#${fnv1a(leadId) % DECAY_SHARDS}`;
   },
+  /** Rank index partition: one per model and band. */
+  rank(model: string, band: string): string {
+    return `RANK#${model}#${band}`;
+  },
+  /** Rank index sort key: the score as fixed-width text (so text order is score order), then the lead. */
+  rankScore(score: number, leadId: string): string {
+    return `${String(Math.round((score + 10_000_000) * 100)).padStart(12, '0')}#${leadId}`;
+  },
+  history(leadId: string, at: string, model: string, rev: number): Key {
+    return { pk: `LEAD#${leadId}`, sk: `HIST#${at}#${model}#${String(rev).padStart(8, '0')}` };
+  },
+  account(domain: string): string {
+    return `ACCOUNT#${domain.toLowerCase()}`;
+  },
   apiKey(hash: string): Key {
     return { pk: `APIKEY#${hash}`, sk: 'APIKEY' };
   },

@@ -53,6 +53,7 @@ export class LeadDirectory {
       '#u': 'updatedAt',
       '#l': 'leadId',
       '#e': 'entity',
+      '#k': 'accountKey',
     };
     const values: Record<string, unknown> = { ':now': now, ':lead': leadId, ':entity': 'profile' };
     const current = await this.profile(leadId);
@@ -64,13 +65,15 @@ export class LeadDirectory {
     }
     values[':attrs'] = merged;
     values[':seen'] = current?.updatedAt ?? '';
+    const domain = typeof merged.emailDomain === 'string' ? merged.emailDomain : undefined;
+    if (domain) values[':account'] = keys.account(domain);
     try {
       const out = await this.client.send(
         new UpdateCommand({
           TableName: this.tables.leads,
           Key: keys.profile(leadId),
-          UpdateExpression:
-            'SET #a = :attrs, #u = :now, #l = :lead, #e = :entity, #c = if_not_exists(#c, :now)',
+          // accountKey puts the profile in the account index under its e-mail domain (or takes it out).
+          UpdateExpression: `SET #a = :attrs, #u = :now, #l = :lead, #e = :entity, #c = if_not_exists(#c, :now)${domain ? ', #k = :account' : ' REMOVE #k'}`,
           ConditionExpression: 'attribute_not_exists(#u) OR #u = :seen',
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
@@ -155,14 +158,24 @@ export class LeadDirectory {
     return items;
   }
 
-  /** Marks the lead erased first (so late events are dropped from now on), then deletes its items and aliases. */
-  async erase(leadId: string, nowMs: number): Promise<{ items: number; aliases: Subject[] }> {
+  /**
+   * Marks the lead erased first (so late events are dropped from now on), then deletes its items and aliases.
+   * Each model's score item is replaced by a marker holding nothing but its key, so a score write already in
+   * flight fails its condition instead of bringing the lead back; markers expire after a day.
+   */
+  async erase(
+    leadId: string,
+    models: string[],
+    nowMs: number,
+  ): Promise<{ items: number; aliases: Subject[] }> {
     await this.client.send(
       new PutCommand({
         TableName: this.tables.leads,
         Item: { ...keys.erased(leadId), entity: 'erased', leadId, at: new Date(nowMs).toISOString() },
       }),
     );
+    const expiresAt = Math.floor(nowMs / 1000) + 86_400;
+    await this.write(models.map((model) => ({ ...keys.score(leadId, model), entity: 'erased', expiresAt })));
     const items = (await this.itemsOf(leadId)) as {
       pk: string;
       sk: string;
@@ -173,8 +186,8 @@ export class LeadDirectory {
     const aliases = items
       .filter((i) => i.entity === 'aliasOf')
       .map((i) => ({ kind: i.fromKind === 'lead' ? 'lead' : 'anonymous', id: String(i.from) }) as Subject);
-    await this.delete([...items, ...aliases.map((a) => keys.alias(a))]);
-    return { items: items.length, aliases };
+    await this.delete([...items.filter((i) => i.entity !== 'erased'), ...aliases.map((a) => keys.alias(a))]);
+    return { items: items.filter((i) => i.entity !== 'erased').length, aliases };
   }
 
   async isErased(leadId: string): Promise<boolean> {

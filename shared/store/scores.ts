@@ -1,9 +1,10 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   type DynamoDBDocumentClient,
   PutCommand,
   QueryCommand,
+  TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { Attributes } from '../domain/profile.ts';
 import type { TableNames } from './dynamo.ts';
@@ -40,6 +41,9 @@ export interface ScoreItem {
   rev: number;
   updatedAt: string;
   cause: Cause;
+  /** The rank index's keys: model and band, then score. */
+  rankKey: string;
+  rankScore: string;
   /** Present only while time alone will change the score: the sparse decay index's keys. */
   decayShard?: string | undefined;
   decayDueAt?: string | undefined;
@@ -103,6 +107,115 @@ export class ScoreStore {
       if (error instanceof ConditionalCheckFailedException) return false;
       throw error;
     }
+  }
+
+  /**
+   * Records a committed score change in the lead's history, keyed by the change itself, so recording it again
+   * (a stream replay) writes the same item. History lives as long as activities do.
+   */
+  async recordHistory(before: ScoreItem | undefined, after: ScoreItem, retentionDays: number): Promise<void> {
+    // In one transaction with a check that the lead was not erased meanwhile: history never outlives an erasure.
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              ConditionCheck: {
+                TableName: this.tables.leads,
+                Key: keys.erased(after.leadId),
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+            {
+              Put: {
+                TableName: this.tables.leads,
+                Item: {
+                  ...keys.history(after.leadId, after.updatedAt, after.model, after.rev),
+                  entity: 'history',
+                  leadId: after.leadId,
+                  model: after.model,
+                  rev: after.rev,
+                  at: after.updatedAt,
+                  score: after.score,
+                  band: after.band,
+                  grade: after.grade,
+                  flags: after.flags,
+                  oldScore: before?.score ?? null,
+                  oldBand: before?.band ?? null,
+                  cause: after.cause,
+                  expiresAt: Math.floor(Date.parse(after.updatedAt) / 1000) + retentionDays * 86_400,
+                },
+              },
+            },
+          ],
+        }),
+      );
+    } catch (error) {
+      if (
+        error instanceof TransactionCanceledException &&
+        error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed'
+      )
+        return;
+      throw error;
+    }
+  }
+
+  async history(
+    leadId: string,
+    model: string | undefined,
+    limit: number,
+  ): Promise<Record<string, unknown>[]> {
+    const out = await this.client.send(
+      new QueryCommand({
+        TableName: this.tables.leads,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :hist)',
+        ...(model && { FilterExpression: 'model = :model' }),
+        ExpressionAttributeValues: {
+          ':pk': keys.lead(leadId),
+          ':hist': 'HIST#',
+          ...(model && { ':model': model }),
+        },
+        ScanIndexForward: false,
+        Limit: limit,
+      }),
+    );
+    return out.Items ?? [];
+  }
+
+  /** One page of a model and band's leads, highest score first. */
+  async ranked(model: string, band: string, limit: number, startKey?: Record<string, unknown>) {
+    const out = await this.client.send(
+      new QueryCommand({
+        TableName: this.tables.leads,
+        IndexName: 'rank',
+        KeyConditionExpression: 'rankKey = :key',
+        ExpressionAttributeValues: { ':key': keys.rank(model, band) },
+        ScanIndexForward: false,
+        Limit: limit,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    return { items: out.Items ?? [], next: out.LastEvaluatedKey };
+  }
+
+  /** The lead ids whose profile has this e-mail domain. */
+  async contactsOf(domain: string): Promise<string[]> {
+    const ids: string[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.client.send(
+        new QueryCommand({
+          TableName: this.tables.leads,
+          IndexName: 'account',
+          KeyConditionExpression: 'accountKey = :key',
+          ExpressionAttributeValues: { ':key': keys.account(domain) },
+          ExclusiveStartKey: start,
+        }),
+      );
+      ids.push(...(out.Items ?? []).map((i) => String(i.pk).slice('LEAD#'.length)));
+      start = out.LastEvaluatedKey;
+    } while (start && ids.length < 1000);
+    return ids;
   }
 
   /** One page of a decay shard's scores due by `due` (ISO), oldest first. */

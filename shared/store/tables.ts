@@ -11,8 +11,9 @@ export interface IndexDefinition {
   name: string;
   partitionKey: KeyAttribute;
   sortKey: KeyAttribute;
-  /** ALL: a query returns whole items, so a reader needs no second read per item. */
-  projection: 'ALL' | 'KEYS_ONLY';
+  /** ALL: a query returns whole items, so a reader needs no second read per item. INCLUDE: keys and `include`. */
+  projection: 'ALL' | 'KEYS_ONLY' | 'INCLUDE';
+  include?: string[];
 }
 
 export interface TableDefinition {
@@ -51,6 +52,21 @@ export const LEADS_TABLE: TableDefinition = {
       partitionKey: { name: 'decayShard', type: 'S' },
       sortKey: { name: 'decayDueAt', type: 'S' },
       projection: 'ALL',
+    },
+    {
+      // Scores ranked within a model and band, highest first: the list sales opens every morning.
+      name: 'rank',
+      partitionKey: { name: 'rankKey', type: 'S' },
+      sortKey: { name: 'rankScore', type: 'S' },
+      projection: 'INCLUDE',
+      include: ['leadId', 'model', 'score', 'grade', 'band', 'flags', 'lastActivityAt', 'updatedAt'],
+    },
+    {
+      // Profiles by e-mail domain: an account's contacts, for its roll-up.
+      name: 'account',
+      partitionKey: { name: 'accountKey', type: 'S' },
+      sortKey: { name: 'pk', type: 'S' },
+      projection: 'KEYS_ONLY',
     },
   ],
 };

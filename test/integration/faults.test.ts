@@ -170,6 +170,8 @@ describe('faults on the stream path', () => {
     let attempts = 0;
     const notify = notifyStreamHandler({
       models: [model!],
+      history: store,
+      retentionDays: 400,
       publisher: {
         publish: async (n) => {
           if (++attempts === 3) throw new Error('SNS is briefly unavailable');

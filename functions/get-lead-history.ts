@@ -1,0 +1,45 @@
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { z } from 'zod';
+import { requireApiKey } from '../shared/http/auth.ts';
+import { httpProblems } from '../shared/http/middleware.ts';
+import { leadIdParameter } from '../shared/http/parameters.ts';
+import { json, problems } from '../shared/http/problem.ts';
+import { ScoreStore } from '../shared/store/scores.ts';
+import { wire } from '../shared/wiring.ts';
+
+const { directory, client, tables } = wire();
+const scores = new ScoreStore(client, tables);
+
+const Query = z.object({
+  model: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{0,62}$/)
+    .optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
+/** GET /v1/leads/{id}/history: every change of the lead's score, newest first, with its cause. */
+async function getHistory(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
+  const leadId = leadIdParameter(event);
+  const query = Query.safeParse(event.queryStringParameters ?? {});
+  if (!query.success) throw problems.badRequest('model must be a model id and limit a number from 1 to 500');
+  const items = await scores.history(leadId, query.data.model, query.data.limit);
+  return json(200, {
+    leadId,
+    changes: items.map(({ model, rev, at, score, band, grade, flags, oldScore, oldBand, cause }) => ({
+      model,
+      rev,
+      at,
+      score,
+      band,
+      grade,
+      flags,
+      oldScore,
+      oldBand,
+      cause,
+    })),
+  });
+}
+
+export const handler = middy(getHistory).use(httpProblems()).use(requireApiKey(directory));

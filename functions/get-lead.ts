@@ -1,0 +1,80 @@
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { decodeState, scoreLead } from '../shared/engine/index.ts';
+import { requireApiKey } from '../shared/http/auth.ts';
+import { httpProblems } from '../shared/http/middleware.ts';
+import { leadIdParameter } from '../shared/http/parameters.ts';
+import { json, problems } from '../shared/http/problem.ts';
+import { loadModels } from '../shared/models.ts';
+import type { LedgerItem } from '../shared/store/ledger.ts';
+import { ScoreStore } from '../shared/store/scores.ts';
+import { wire } from '../shared/wiring.ts';
+
+const { config, ledger, directory, client, tables } = wire();
+const models = loadModels(config.LEADSCORE_MODELS);
+const scores = new ScoreStore(client, tables);
+const RECENT = 20;
+
+/**
+ * GET /v1/leads/{id}: the lead's score under each model as of now (decay applied), with its grade, band, the
+ * rules that produced it, flags, the profile, and recent activity.
+ */
+async function getLead(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
+  const leadId = leadIdParameter(event);
+  const now = Date.now();
+  const [context, activities] = await Promise.all([
+    scores.context(
+      leadId,
+      models.map((m) => m.id),
+    ),
+    ledger.activitiesOf({ kind: 'lead', id: leadId }),
+  ]);
+  if (context.erased || (context.scores.size === 0 && !context.attributes && activities.length === 0)) {
+    throw problems.notFound(`no lead "${leadId}"`);
+  }
+  const byModel = models.flatMap((model) => {
+    const stored = context.scores.get(model.id);
+    if (!stored || stored.fingerprint !== model.fingerprint) return [];
+    const { contributions, flags, score, grade, band, combined, behaviour, fit, lastActivityAt } = scoreLead(
+      model,
+      decodeState(model, stored.state),
+      context.attributes,
+      now,
+      stored.band,
+    );
+    return [
+      {
+        model: model.id,
+        version: model.version,
+        score,
+        behaviour,
+        fit,
+        grade,
+        band,
+        combined,
+        flags,
+        contributions,
+        lastActivityAt,
+        storedAt: stored.updatedAt,
+      },
+    ];
+  });
+  activities.sort((a, b) => (a.occurredAt < b.occurredAt ? 1 : -1));
+  const outcomes = (await directory.itemsOf(leadId))
+    .filter((i) => i.entity === 'outcome')
+    .map(({ outcome, occurredAt, value }) => ({ outcome, occurredAt, value }));
+  return json(200, {
+    leadId,
+    at: new Date(now).toISOString(),
+    attributes: context.attributes ?? {},
+    scores: byModel,
+    outcomes,
+    recentActivity: activities.slice(0, RECENT).map(summary),
+  });
+}
+
+function summary({ eventId, type, occurredAt, properties, bot }: LedgerItem) {
+  return { eventId, type, occurredAt, properties, ...(bot && { bot }) };
+}
+
+export const handler = middy(getLead).use(httpProblems()).use(requireApiKey(directory));

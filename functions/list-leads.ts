@@ -1,0 +1,96 @@
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { z } from 'zod';
+import { requireApiKey } from '../shared/http/auth.ts';
+import { httpProblems } from '../shared/http/middleware.ts';
+import { json, problems } from '../shared/http/problem.ts';
+import { loadModels } from '../shared/models.ts';
+import { ScoreStore } from '../shared/store/scores.ts';
+import { wire } from '../shared/wiring.ts';
+
+const { config, directory, client, tables } = wire();
+const models = new Map(loadModels(config.LEADSCORE_MODELS).map((m) => [m.id, m]));
+const scores = new ScoreStore(client, tables);
+
+const Query = z.object({
+  model: z.string().optional(),
+  band: z.string().optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(2000).optional(),
+});
+const Cursor = z.object({ band: z.string(), key: z.record(z.string(), z.unknown()).optional() });
+
+/**
+ * GET /v1/leads?model=&band=&limit=&cursor=: leads ranked by score, highest first, within one band or across all
+ * (top band first), a page at a time. Scores are as last written (activity, or the nightly decay).
+ */
+async function listLeads(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
+  const query = Query.safeParse(event.queryStringParameters ?? {});
+  if (!query.success) throw problems.badRequest('limit must be a number from 1 to 200');
+  const model = models.get(query.data.model ?? [...models.keys()][0]!);
+  if (!model)
+    throw problems.badRequest(
+      `unknown model "${query.data.model}"; models in force: ${[...models.keys()].join(', ')}`,
+    );
+  const bands = model.source.bands.levels.map((l) => l.id).reverse();
+  if (query.data.band !== undefined && !bands.includes(query.data.band)) {
+    throw problems.badRequest(
+      `unknown band "${query.data.band}" in model "${model.id}"; bands: ${bands.join(', ')}`,
+    );
+  }
+  let cursor: z.infer<typeof Cursor> | undefined;
+  if (query.data.cursor) {
+    const parsed = Cursor.safeParse(safeJson(Buffer.from(query.data.cursor, 'base64url').toString('utf8')));
+    if (!parsed.success) throw problems.badRequest('the cursor is not one this API gave out');
+    cursor = parsed.data;
+  }
+
+  const wanted = query.data.band ? [query.data.band] : bands;
+  const leads: Record<string, unknown>[] = [];
+  let next: z.infer<typeof Cursor> | undefined;
+  for (
+    let b = cursor ? Math.max(0, wanted.indexOf(cursor.band)) : 0;
+    b < wanted.length && leads.length < query.data.limit;
+    b++
+  ) {
+    const band = wanted[b]!;
+    let startKey = cursor && cursor.band === band ? cursor.key : undefined;
+    do {
+      const page = await scores.ranked(model.id, band, query.data.limit - leads.length, startKey);
+      leads.push(
+        ...page.items.map(({ leadId, score, grade, band, flags, lastActivityAt, updatedAt }) => ({
+          leadId,
+          score,
+          grade,
+          band,
+          flags,
+          lastActivityAt,
+          updatedAt,
+        })),
+      );
+      startKey = page.next;
+    } while (startKey && leads.length < query.data.limit);
+    if (leads.length >= query.data.limit)
+      next = startKey
+        ? { band, key: startKey }
+        : b + 1 < wanted.length
+          ? { band: wanted[b + 1]! }
+          : undefined;
+  }
+  return json(200, {
+    model: model.id,
+    ...(query.data.band && { band: query.data.band }),
+    leads,
+    ...(next && { nextCursor: Buffer.from(JSON.stringify(next)).toString('base64url') }),
+  });
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+export const handler = middy(listLeads).use(httpProblems()).use(requireApiKey(directory));
