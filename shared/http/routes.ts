@@ -23,6 +23,7 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/v1/leads/{id}', handler: 'get-lead', auth: true },
   { method: 'GET', path: '/v1/leads/{id}/history', handler: 'get-lead-history', auth: true },
   { method: 'GET', path: '/v1/accounts/{domain}', handler: 'get-account', auth: true },
+  { method: 'GET', path: '/openapi.json', handler: 'get-openapi', auth: false },
 ];
 
 /** Matches a request path against a route path with {name} segments; the parameters, or undefined. */

@@ -1,0 +1,207 @@
+import { z } from 'zod';
+import { ActivitySchema } from '../domain/activity.ts';
+import { AttributesPatchSchema } from '../domain/profile.ts';
+import { ROUTES } from './routes.ts';
+
+interface Operation {
+  summary: string;
+  body?: z.ZodType;
+  query?: Record<string, string>;
+  responses: Record<number, string>;
+}
+
+const Problem = {
+  type: 'object',
+  properties: {
+    type: { type: 'string' },
+    title: { type: 'string' },
+    status: { type: 'integer' },
+    detail: { type: 'string' },
+    instance: { type: 'string' },
+    errors: {
+      type: 'array',
+      items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } },
+    },
+  },
+};
+
+const AUTH = { 401: 'No API key, or not a valid one' };
+
+/** What each route does and answers; the paths and methods come from the route table itself. */
+const OPERATIONS: Record<string, Operation> = {
+  'GET /p.gif': {
+    summary: 'Tracking pixel: always 200 and a 1x1 GIF',
+    query: {
+      a: 'anonymous visitor id',
+      t: 'signed lead token',
+      e: 'activity type',
+      u: 'page URL',
+      r: 'referrer',
+      id: 'event id for idempotent retries',
+    },
+    responses: { 200: 'The GIF (whatever the input)' },
+  },
+  'GET /r': {
+    summary: 'Click redirect for e-mail links (signed target only)',
+    query: { u: 'target URL', t: 'lead token', s: 'signature of u and t' },
+    responses: { 302: 'Redirect to the signed target', 400: 'Unsigned or altered link' },
+  },
+  'POST /v1/events': {
+    summary: 'Record a batch of activities (at most 100, 256 KB), answered per event',
+    body: z.object({ events: z.array(ActivitySchema) }),
+    responses: {
+      200: 'Per-event results: recorded, duplicate, rejected (with errors) or dropped',
+      400: 'Not JSON, or no events array',
+      413: 'Too many events or too large a body',
+      415: 'Not application/json',
+      ...AUTH,
+    },
+  },
+  'POST /v1/identify': {
+    summary: 'An anonymous visitor becomes a lead, or two leads merge',
+    body: z.object({
+      leadId: z.string(),
+      anonymousId: z.string().optional(),
+      previousId: z.string().optional(),
+    }),
+    responses: {
+      200: 'The surviving lead, the aliased id and how many activities moved',
+      400: 'Bad body',
+      409: 'The id belongs to another lead, or the lead was erased',
+      415: 'Not application/json',
+      ...AUTH,
+    },
+  },
+  'PUT /v1/leads/{id}/attributes': {
+    summary: 'Set fit attributes (null removes one)',
+    body: z.object({ attributes: AttributesPatchSchema }),
+    responses: { 200: 'The attributes now held', 400: 'Bad body', 415: 'Not application/json', ...AUTH },
+  },
+  'POST /v1/leads/{id}/outcomes': {
+    summary: 'Record an outcome: converted, won or lost',
+    body: z.object({
+      outcome: z.enum(['converted', 'won', 'lost']),
+      occurredAt: z.string().optional(),
+      outcomeId: z.string().optional(),
+      value: z.number().optional(),
+    }),
+    responses: {
+      200: 'Already recorded (same outcomeId)',
+      201: 'Recorded',
+      400: 'Bad body',
+      415: 'Not application/json',
+      ...AUTH,
+    },
+  },
+  'GET /v1/leads/{id}/export': {
+    summary: 'Everything held about a lead',
+    responses: {
+      200: 'Profile, activities, outcomes, aliases',
+      400: 'Bad lead id',
+      404: 'No such lead, or erased',
+      ...AUTH,
+    },
+  },
+  'DELETE /v1/leads/{id}': {
+    summary: 'Erase everything about a lead; later events for it are dropped',
+    responses: { 200: 'What was erased', 400: 'Bad lead id', ...AUTH },
+  },
+  'GET /v1/leads': {
+    summary: 'Leads ranked by score, highest first, per model and band, paginated',
+    query: {
+      model: 'model id (default: the first in force)',
+      band: 'one band only',
+      limit: '1-200 (default 50)',
+      cursor: 'from the previous page',
+    },
+    responses: {
+      200: 'A page of leads and the next cursor',
+      400: 'Unknown model or band, or a bad cursor',
+      ...AUTH,
+    },
+  },
+  'GET /v1/leads/{id}': {
+    summary: "A lead's scores as of now: score, grade, band, contributions, flags, recent activity",
+    responses: { 200: 'The lead', 400: 'Bad lead id', 404: 'No such lead', ...AUTH },
+  },
+  'GET /v1/leads/{id}/history': {
+    summary: "Every change of the lead's score with its cause, newest first",
+    query: { model: 'one model only', limit: '1-500 (default 100)' },
+    responses: { 200: 'The changes', 400: 'Bad query', ...AUTH },
+  },
+  'GET /v1/accounts/{domain}': {
+    summary: 'An account score rolled up from its contacts (by e-mail domain)',
+    responses: { 200: 'The roll-up per model', 400: 'Bad domain', 404: 'No lead has that domain', ...AUTH },
+  },
+  'GET /openapi.json': { summary: 'This document', responses: { 200: 'OpenAPI 3.1' } },
+};
+
+export function documentedStatuses(routeKey: string): number[] {
+  return Object.keys(OPERATIONS[routeKey]?.responses ?? {}).map(Number);
+}
+
+/** The OpenAPI 3.1 document of the HTTP API, built from the route table and the same zod schemas the handlers use. */
+export function openApiDocument(serverUrl?: string) {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of ROUTES) {
+    const key = `${route.method} ${route.path}`;
+    const op = OPERATIONS[key];
+    if (!op) throw new Error(`route ${key} is not documented`);
+    const pathParams = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => ({
+      name: m[1],
+      in: 'path',
+      required: true,
+      schema: { type: 'string' },
+    }));
+    const queryParams = Object.entries(op.query ?? {}).map(([name, description]) => ({
+      name,
+      in: 'query',
+      required: false,
+      description,
+      schema: { type: 'string' },
+    }));
+    paths[route.path] ??= {};
+    paths[route.path]![route.method.toLowerCase()] = {
+      summary: op.summary,
+      operationId: route.handler,
+      ...(route.auth ? { security: [{ bearer: [] }, { apiKey: [] }] } : { security: [] }),
+      ...(pathParams.length + queryParams.length > 0 && { parameters: [...pathParams, ...queryParams] }),
+      ...(op.body && {
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': { schema: z.toJSONSchema(op.body, { io: 'input', unrepresentable: 'any' }) },
+          },
+        },
+      }),
+      responses: Object.fromEntries(
+        Object.entries(op.responses).map(([status, description]) => [
+          status,
+          {
+            description,
+            ...(Number(status) >= 400 && {
+              content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+            }),
+          },
+        ]),
+      ),
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Leadscore',
+      version: '1',
+      description: 'Lead scoring: activity ingestion, scores, rankings and privacy requests.',
+    },
+    ...(serverUrl && { servers: [{ url: serverUrl }] }),
+    components: {
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer' },
+        apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' },
+      },
+      schemas: { Problem },
+    },
+    paths,
+  };
+}
