@@ -1,5 +1,6 @@
 import { runApiKey } from './apikey.ts';
 import { runDecay } from './decay.ts';
+import { runRescore } from './rescore.ts';
 import { runScore } from './score.ts';
 import { runToken } from './token.ts';
 import { runValidate } from './validate.ts';
@@ -16,6 +17,7 @@ const COMMANDS: Record<string, Command> = {
   token: runToken,
   apikey: runApiKey,
   decay: runDecay,
+  rescore: runRescore,
 };
 
 const HELP = `leadscore: lead scoring from the command line

@@ -55,6 +55,8 @@ export const RuntimeState = z.object({
   dynamodbEndpoint: z.string(),
   tables: z.object({ activities: z.string(), leads: z.string() }),
   signingSecret: z.string(),
+  /** The model files in force (LEADSCORE_MODELS). */
+  models: z.string(),
   pid: z.number(),
 });
 
@@ -341,9 +343,14 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   writeFileSync(
     join(dataDir, 'runtime.json'),
     JSON.stringify(
-      { url, dynamodbEndpoint: dynamodb.endpoint, tables, signingSecret, pid: process.pid } satisfies z.infer<
-        typeof RuntimeState
-      >,
+      {
+        url,
+        dynamodbEndpoint: dynamodb.endpoint,
+        tables,
+        signingSecret,
+        models: process.env.LEADSCORE_MODELS!,
+        pid: process.pid,
+      } satisfies z.infer<typeof RuntimeState>,
       null,
       2,
     ),

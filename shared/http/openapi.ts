@@ -133,6 +133,17 @@ const OPERATIONS: Record<string, Operation> = {
     summary: 'An account score rolled up from its contacts (by e-mail domain)',
     responses: { 200: 'The roll-up per model', 400: 'Bad domain', 404: 'No lead has that domain', ...AUTH },
   },
+  'POST /v1/models/dry-run': {
+    summary: 'How many leads a proposed model would move between bands (nothing is written)',
+    body: z.object({ model: z.object({}).loose() }),
+    responses: {
+      200: 'Leads replayed, band changes up and down, and each transition',
+      400: 'Not a valid model (every problem named)',
+      413: 'Too many leads: use the CLI',
+      415: 'Not application/json',
+      ...AUTH,
+    },
+  },
   'GET /openapi.json': { summary: 'This document', responses: { 200: 'OpenAPI 3.1' } },
 };
 

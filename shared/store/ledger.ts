@@ -5,6 +5,7 @@ import {
   type DynamoDBDocumentClient,
   PutCommand,
   QueryCommand,
+  ScanCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { LedgerActivity } from '../domain/activity.ts';
 import type { TableNames } from './dynamo.ts';
@@ -136,6 +137,34 @@ export class Ledger {
     }
     await this.deleteAll(this.tables.activities, items);
     return moved;
+  }
+
+  /**
+   * Every lead with activity in the ledger, once each: a full pass over the ledger's keys, for operator replays
+   * (rescoring a changed model), never for a request or the nightly sweep.
+   */
+  async *leadIds(): AsyncGenerator<string> {
+    let start: Record<string, unknown> | undefined;
+    let previous: string | undefined;
+    const seen = new Set<string>();
+    do {
+      const page = await this.client.send(
+        new ScanCommand({
+          TableName: this.tables.activities,
+          ProjectionExpression: 'pk',
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const { pk } of (page.Items ?? []) as { pk: string }[]) {
+        if (pk === previous || !pk.startsWith('LEAD#')) continue;
+        previous = pk;
+        const id = pk.slice('LEAD#'.length);
+        if (seen.has(id)) continue;
+        seen.add(id);
+        yield id;
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
   }
 
   /** Deletes every activity of a subject; returns how many there were. */

@@ -1,9 +1,23 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { api, BROWSER_UA, itemsUnder, runtime, uniqueId } from '../helpers/runtime.ts';
 
 const run = promisify(execFile);
+
+async function until<T>(what: () => Promise<T | undefined>, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await what();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 const leadscore = (...args: string[]) =>
   run(process.execPath, ['bin/leadscore.js', ...args, '--data-dir', runtime.dataDir]);
 
@@ -33,6 +47,66 @@ describe('leadscore against the running local runtime', () => {
     expect(stdout).toMatch(
       /^decay as of 2020-01-01T00:00:00.000Z: \d+ due score\(s\) visited, \d+ written$/m,
     );
+  });
+
+  it('rescore --dry-run reports band changes for a proposed model and writes nothing', async () => {
+    const lead = uniqueId('rescore');
+    await api('/v1/events', {
+      method: 'POST',
+      json: {
+        events: [
+          { eventId: 'r1', leadId: lead, type: 'webinar_attended', occurredAt: new Date().toISOString() },
+        ],
+      },
+    });
+    const stored = await until(async () =>
+      (await itemsUnder('leads', `LEAD#${lead}`)).find((i) => i.entity === 'score'),
+    );
+    expect(stored.band).toBe('cold');
+    // The same model with warm starting at 10: this lead (about 12 points) would go up.
+    const proposed = join(mkdtempSync(join(tmpdir(), 'leadscore-model-')), 'warmer.yaml');
+    writeFileSync(
+      proposed,
+      readFileSync('models/default.yaml', 'utf8')
+        .replace('version: 1', 'version: 2')
+        .replace('min: 25', 'min: 10'),
+    );
+
+    const { stdout } = await leadscore('rescore', '--model', proposed, '--dry-run');
+    const report =
+      /^dry run: model "default" v2: (\d+) leads replayed; (\d+) would change band \((\d+) up, (\d+) down\)/m.exec(
+        stdout,
+      );
+    expect(report).not.toBeNull();
+    expect(Number(report![3])).toBeGreaterThanOrEqual(1);
+    expect(stdout).toContain('cold -> warm');
+    const after = (await itemsUnder('leads', `LEAD#${lead}`)).find((i) => i.entity === 'score')!;
+    expect(after.rev).toBe(stored.rev);
+
+    // A real run needs the model in force; with it, every lead is rebuilt from its ledger and written.
+    await expect(leadscore('rescore', '--model', proposed)).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('is not the one in force'),
+    });
+    const real = await leadscore('rescore', '--model', 'models/default.yaml');
+    expect(real.stdout).toMatch(
+      /^model "default" v1: \d+ leads replayed; 0 changed band \(0 up, 0 down\); \d+ written$/m,
+    );
+    const rebuilt = (await itemsUnder('leads', `LEAD#${lead}`)).find((i) => i.entity === 'score')!;
+    expect(rebuilt).toMatchObject({ band: 'cold', score: stored.score, cause: { kind: 'rescore' } });
+  });
+
+  it('the API dry run validates the proposed model and reports without writing', async () => {
+    const model = parseYaml(readFileSync('models/default.yaml', 'utf8').replace('min: 25', 'min: 10'));
+    const ok = await api('/v1/models/dry-run', { method: 'POST', json: { model } });
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toMatchObject({ model: 'default', dryRun: true, written: 0 });
+    const bad = await api('/v1/models/dry-run', {
+      method: 'POST',
+      json: { model: { ...model, horizon: 'forever' } },
+    });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { errors: { path: string }[] }).errors[0]!.path).toBe('model.horizon');
   });
 
   it('apikey create makes a key the API accepts', async () => {

@@ -94,7 +94,7 @@ describe('leadscore score', () => {
   });
 
   it('answers --help for every command', async () => {
-    for (const command of ['validate', 'score', 'token', 'apikey', 'decay']) {
+    for (const command of ['validate', 'score', 'token', 'apikey', 'decay', 'rescore']) {
       const { code, stdout } = await leadscore(command, '--help');
       expect(code).toBe(0);
       expect(stdout).toContain(`leadscore ${command}`);
