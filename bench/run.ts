@@ -1,7 +1,11 @@
 /** npm run bench -- <suite>: runs one benchmark suite; human-readable lines, then one JSON line of figures. */
+
+// The runtime's CloudWatch metric lines would drown the figures.
+process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 const suites: Record<string, () => Promise<unknown>> = {
   engine: () => import('./engine.ts').then((m) => m.run()),
   ingest: () => import('./ingest.ts').then((m) => m.run()),
+  pipeline: () => import('./pipeline.ts').then((m) => m.run()),
 };
 
 const name = process.argv[2];

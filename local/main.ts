@@ -2,7 +2,10 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { parseDuration } from '../shared/domain/duration.ts';
-import { SubscriptionSchema, startRuntime } from './runtime.ts';
+
+// CloudWatch metrics (EMF lines) mean nothing on one machine: off before any handler module creates its metrics.
+process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+const { startRuntime, SubscriptionSchema } = await import('./runtime.ts');
 
 const HELP = `npm start [-- options]: run Leadscore on this machine (DynamoDB Local, the HTTP API, the demo site)
 

@@ -52,7 +52,15 @@ export function scoreActivities(
     kind: rebuilt ? 'rescore' : 'activity',
     eventIds: activities.slice(0, 5).map((a) => a.eventId),
   };
-  return scoreItem(model, leadId, state, fitFor(model, attributes), stored, now, cause);
+  const write = scoreItem(model, leadId, state, fitFor(model, attributes), stored, now, cause);
+  // An activity past its rule's limit adds an entry that compaction drops again: with the same state and fit,
+  // nothing the stored score stands for has changed (what time alone changes is the decay sweep's to write).
+  if (stored && !rebuilt && sameInputs(stored, write.item)) return undefined;
+  return write;
+}
+
+function sameInputs(a: ScoreItem, b: ScoreItem): boolean {
+  return a.fitRules.join() === b.fitRules.join() && Buffer.from(a.state).equals(Buffer.from(b.state));
 }
 
 /** Rescores a stored score at `now` with no new activity (decay), from its own state and stored fit. */

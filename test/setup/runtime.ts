@@ -2,7 +2,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { startRuntime } from '../../local/runtime.ts';
 
 export interface RuntimeInfo {
   url: string;
@@ -21,6 +20,8 @@ declare module 'vitest' {
 
 /** Starts DynamoDB Local and the HTTP API once for every integration and end-to-end test file. */
 export default async function setup(project: TestProject) {
+  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+  const { startRuntime } = await import('../../local/runtime.ts');
   const dataDir = mkdtempSync(join(tmpdir(), 'leadscore-test-'));
   const runtime = await startRuntime({
     port: 0,

@@ -1,0 +1,170 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { LedgerActivity } from '../shared/domain/activity.ts';
+import type { Notification } from '../shared/notify/notifications.ts';
+import { signLeadToken } from '../shared/security/tokens.ts';
+import { syntheticLeads } from '../shared/synthetic/generator.ts';
+import { counters } from '../shared/telemetry.ts';
+import { fmt, percentile, record } from './report.ts';
+
+const DAY = 86_400_000;
+const LEADS = Number(process.env.BENCH_LEADS ?? 1500);
+const LATENCY_SAMPLES = Number(process.env.BENCH_SAMPLES ?? 60);
+const UA =
+  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36';
+
+/**
+ * The whole pipeline on the local runtime: ledger write, stream, scoring, leads stream, notification.
+ * 1. Write units per accepted event on the synthetic traffic mix, counted from DynamoDB's own ConsumedCapacity
+ *    (tables and indexes), once every stream has drained.
+ * 2. Pixel-to-notification latency: a lead primed just below "hot" gets one pixel hit that crosses it; the
+ *    time until a webhook subscriber holds the crossing.
+ */
+export async function run(): Promise<void> {
+  process.env.LEADSCORE_COUNT_CAPACITY = '1';
+  const { startRuntime } = await import('../local/runtime.ts');
+  const dataDir = mkdtempSync(join(tmpdir(), 'leadscore-pipeline-'));
+  const received = new Map<string, number>();
+  const hook = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => {
+      body += c.toString();
+    });
+    req.on('end', () => {
+      const message = JSON.parse(JSON.parse(body).Message) as Notification;
+      if (message.type === 'band_crossing' && message.newBand === 'hot')
+        received.set(message.leadId, Date.now());
+      res.writeHead(200).end();
+    });
+  });
+  await new Promise<void>((done) => hook.listen(0, '127.0.0.1', done));
+  const endpoint = `http://127.0.0.1:${(hook.address() as { port: number }).port}/`;
+  const runtime = await startRuntime({ port: 0, inMemory: true, dataDir, subscriptions: [{ endpoint }] });
+  const post = (path: string, body: unknown) =>
+    fetch(`${runtime.url}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${runtime.apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    }).then((r) => r.json() as Promise<{ recorded: number }>);
+
+  try {
+    // 1. Write units per accepted event.
+    const now = Date.now();
+    const leads = [...syntheticLeads({ seed: 5, leads: LEADS, start: now - 14 * DAY, days: 14 })];
+    const events: LedgerActivity[] = leads.flatMap((l) => l.activities);
+    events.sort((a, b) => (a.occurredAt < b.occurredAt ? -1 : 1));
+    const before = counters()['dynamodb.writeUnits'] ?? 0;
+    let accepted = 0;
+    // People's activity through the events API; bots' hits through the pixel, as crawlers, where they are flagged.
+    const people = events.filter((e) => !e.bot);
+    for (let i = 0; i < people.length; i += 100)
+      accepted += (await post('/v1/events', { events: people.slice(i, i + 100) })).recorded;
+    const bots = events.filter((e) => e.bot);
+    for (let i = 0; i < bots.length; i += 20) {
+      await Promise.all(
+        bots
+          .slice(i, i + 20)
+          .map((e) =>
+            fetch(`${runtime.url}/p.gif?a=${e.leadId}&id=${e.eventId}&e=${e.type}`, {
+              headers: { 'user-agent': String(e.properties?.userAgent ?? 'Googlebot/2.1') },
+            }),
+          ),
+      );
+    }
+    accepted += bots.length;
+    await drained();
+    const writeUnits = (counters()['dynamodb.writeUnits'] ?? 0) - before;
+    const c = counters();
+    console.log(
+      `pipeline: ${fmt(LEADS)} synthetic leads, ${fmt(accepted)} accepted events over 14 days; ` +
+        `${fmt(c['score.written'] ?? 0)} score writes, ${fmt(c['score.unchanged'] ?? 0)} events that changed no score`,
+    );
+    console.log(
+      `write units per accepted event (ledger, scores, indexes, history): ${(writeUnits / accepted).toFixed(2)}`,
+    );
+
+    // 2. Pixel to notification.
+    const latencies: number[] = [];
+    for (let i = 0; i < LATENCY_SAMPLES; i++) {
+      const lead = `latency-${i}`;
+      const t = new Date().toISOString();
+      // 12 + 8 + 8 + 5 + 6 = 39 points: warm, below hot (50).
+      const priming = ['webinar_attended', 'download', 'download', 'webinar_registered'].map((type, k) => ({
+        eventId: `${lead}-${k}`,
+        leadId: lead,
+        type,
+        occurredAt: t,
+      }));
+      priming.push({
+        eventId: `${lead}-form`,
+        leadId: lead,
+        type: 'form_submit',
+        occurredAt: t,
+        properties: { form: 'contact' },
+      } as never);
+      await post('/v1/events', { events: priming });
+      await until(async () =>
+        (
+          (await (
+            await fetch(`${runtime.url}/v1/leads/${lead}`, {
+              headers: { authorization: `Bearer ${runtime.apiKey}` },
+            })
+          ).json()) as { scores?: unknown[] }
+        ).scores?.length
+          ? true
+          : undefined,
+      );
+      await drained();
+      // The crossing hit: a demo request through the pixel (+30 and the high-intent combination).
+      const token = signLeadToken(runtime.signingSecret, { l: lead, x: Math.floor(Date.now() / 1000) + 600 });
+      const sent = Date.now();
+      await fetch(`${runtime.url}/p.gif?t=${encodeURIComponent(token)}&e=form_submit&p.form=demo`, {
+        headers: { 'user-agent': UA },
+      });
+      const at = await until(() => received.get(lead), 10_000);
+      latencies.push(at - sent);
+    }
+    latencies.sort((a, b) => a - b);
+    const p50 = percentile(latencies, 50);
+    const p99 = percentile(latencies, 99);
+    console.log(
+      `pixel to notification (${LATENCY_SAMPLES} leads crossing into hot): p50 ${p50} ms, p99 ${p99} ms`,
+    );
+    record('pipeline', {
+      leads: LEADS,
+      acceptedEvents: accepted,
+      writeUnitsPerEvent: Math.round((writeUnits / accepted) * 100) / 100,
+      scoreWrites: c['score.written'] ?? 0,
+      latencyMs: { p50, p99, samples: LATENCY_SAMPLES },
+    });
+  } finally {
+    await runtime.stop();
+    hook.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+
+  /** The streams are drained when scoring and history counters stop moving. */
+  async function drained(): Promise<void> {
+    let last = '';
+    let still = 0;
+    while (still < 6) {
+      await new Promise((r) => setTimeout(r, 250));
+      const c = counters();
+      const now = `${c['score.written']}/${c['score.unchanged']}/${c['dynamodb.writeUnits']}`;
+      still = now === last ? still + 1 : 0;
+      last = now;
+    }
+  }
+}
+
+async function until<T>(what: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await what();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
