@@ -6,6 +6,7 @@ const suites: Record<string, () => Promise<unknown>> = {
   engine: () => import('./engine.ts').then((m) => m.run()),
   ingest: () => import('./ingest.ts').then((m) => m.run()),
   pipeline: () => import('./pipeline.ts').then((m) => m.run()),
+  decay: () => import('./decay.ts').then((m) => m.run()),
 };
 
 const name = process.argv[2];

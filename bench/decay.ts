@@ -1,0 +1,139 @@
+import { randomBytes } from 'node:crypto';
+import { BatchWriteCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { ensureTables, startDynamoDbLocal } from '../local/dynamodb.ts';
+import { buildState, compactState, encodeState, fitFor, scoreWithFit } from '../shared/engine/index.ts';
+import { loadModels } from '../shared/models.ts';
+import { ageScore } from '../shared/scoring/update.ts';
+import { documentClient } from '../shared/store/dynamo.ts';
+import { keys } from '../shared/store/keys.ts';
+import { type ScoreItem, ScoreStore } from '../shared/store/scores.ts';
+import { ACTIVITIES_TABLE, LEADS_TABLE } from '../shared/store/tables.ts';
+import { syntheticLeads } from '../shared/synthetic/generator.ts';
+import { fmt, record } from './report.ts';
+
+const DAY = 86_400_000;
+const LEADS = Number(process.env.BENCH_LEADS ?? 100_000);
+const DUE_SHARE = 0.1;
+
+/**
+ * The nightly sweep over LEADS scores of which 10 % are due, two ways in one run, on the same data: the decay
+ * handler reading the sparse decay index, and a sweep that scans the whole table and filters. Both age and
+ * write the due scores; the items each reads per due lead, and their times, are compared.
+ */
+export async function run(): Promise<void> {
+  const dynamodb = await startDynamoDbLocal({});
+  const tables = { activities: 'bench-activities', leads: 'bench-leads' };
+  await ensureTables(dynamodb.endpoint, [
+    { definition: ACTIVITIES_TABLE, name: tables.activities },
+    { definition: LEADS_TABLE, name: tables.leads },
+  ]);
+  Object.assign(process.env, {
+    ACTIVITIES_TABLE: tables.activities,
+    LEADS_TABLE: tables.leads,
+    SIGNING_SECRET: randomBytes(32).toString('hex'),
+    DYNAMODB_ENDPOINT: dynamodb.endpoint,
+    LEADSCORE_MODELS: 'models/default.yaml',
+    POWERTOOLS_LOG_LEVEL: 'ERROR',
+  });
+  const client = documentClient(dynamodb.endpoint);
+  const store = new ScoreStore(client, tables);
+  const [model] = loadModels('models/default.yaml');
+  try {
+    // Realistic stored scores: states of synthetic leads, reused across LEADS lead ids.
+    const now = Date.now();
+    const samples = [...syntheticLeads({ seed: 9, leads: 2000, start: now - 60 * DAY, days: 60 })]
+      .filter((l) => !l.isBot && l.activities.length > 0)
+      .map((l) => {
+        const state = compactState(model!, buildState(model!, l.activities), now - DAY);
+        const fit = fitFor(model!, l.profile.attributes);
+        return { state, fit, score: scoreWithFit(model!, state, fit, now - DAY) };
+      });
+    const dueCount = Math.round(LEADS * DUE_SHARE);
+    const items: ScoreItem[] = Array.from({ length: LEADS }, (_, i) => {
+      const leadId = `decay-${i}`;
+      const s = samples[i % samples.length]!;
+      const due = i < dueCount ? now - DAY : now + 7 * DAY;
+      return {
+        ...keys.score(leadId, model!.id),
+        entity: 'score',
+        leadId,
+        model: model!.id,
+        version: model!.version,
+        fingerprint: model!.fingerprint,
+        state: encodeState(model!, s.state),
+        score: s.score.score,
+        behaviour: s.score.behaviour,
+        fit: s.score.fit,
+        grade: s.score.grade,
+        band: s.score.band,
+        flags: s.score.flags,
+        fitRules: s.fit.contributions.map((c) => c.rule),
+        lastActivityAt: s.score.lastActivityAt,
+        rev: 1,
+        updatedAt: new Date(now - DAY).toISOString(),
+        cause: { kind: 'activity' },
+        rankKey: keys.rank(model!.id, s.score.band),
+        rankScore: keys.rankScore(s.score.score, leadId),
+        decayShard: keys.decayShard(model!.id, leadId),
+        decayDueAt: new Date(due).toISOString(),
+      };
+    });
+    const loading = Date.now();
+    await writeAll(items);
+    console.log(`decay: ${fmt(LEADS)} stored scores, ${fmt(dueCount)} due (loaded in ${((Date.now() - loading) / 1000).toFixed(0)} s)`);
+
+    // A. Full scan: read every item, keep the due scores, age and write them.
+    const scanStart = process.hrtime.bigint();
+    let scanned = 0;
+    let scanWritten = 0;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await client.send(new ScanCommand({ TableName: tables.leads, ExclusiveStartKey: start }));
+      scanned += page.ScannedCount ?? 0;
+      for (const item of (page.Items ?? []) as ScoreItem[]) {
+        if (item.entity !== 'score' || !item.decayDueAt || item.decayDueAt > new Date(now).toISOString()) continue;
+        if (await store.put(ageScore(model!, item, now).item, item.rev)) scanWritten++;
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
+    const scanSeconds = Number(process.hrtime.bigint() - scanStart) / 1e9;
+    console.log(`full-scan sweep:    ${fmt(scanned)} items read, ${fmt(scanWritten)} written, ${scanSeconds.toFixed(1)} s (${(scanned / dueCount).toFixed(2)} items read per due lead)`);
+
+    // Put the due scores back as they were, then B. the decay handler on the index.
+    await writeAll(items.slice(0, dueCount));
+    const { handler } = await import('../functions/decay-sweep.ts');
+    const indexStart = process.hrtime.bigint();
+    const result = await handler({ at: new Date(now).toISOString() });
+    const indexSeconds = Number(process.hrtime.bigint() - indexStart) / 1e9;
+    console.log(`decay-index sweep:  ${fmt(result.visited)} items read, ${fmt(result.written)} written, ${indexSeconds.toFixed(1)} s (${(result.visited / dueCount).toFixed(2)} items read per due lead)`);
+    const ratio = Math.round((indexSeconds / scanSeconds) * 100) / 100;
+    console.log(`the index sweep takes ${ratio}x the full scan's time, side by side in this run`);
+    record('decay', {
+      leads: LEADS,
+      due: dueCount,
+      index: { itemsRead: result.visited, itemsReadPerDueLead: Math.round((result.visited / dueCount) * 100) / 100, written: result.written, seconds: Math.round(indexSeconds * 10) / 10 },
+      fullScan: { itemsRead: scanned, itemsReadPerDueLead: Math.round((scanned / dueCount) * 100) / 100, written: scanWritten, seconds: Math.round(scanSeconds * 10) / 10 },
+      timeRatio: ratio,
+    });
+  } finally {
+    client.destroy();
+    await dynamodb.stop();
+  }
+
+  async function writeAll(all: ScoreItem[]): Promise<void> {
+    const chunks: ScoreItem[][] = [];
+    for (let i = 0; i < all.length; i += 25) chunks.push(all.slice(i, i + 25));
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        while (next < chunks.length) {
+          let pending: Record<string, unknown>[] | undefined = chunks[next++]!.map((Item) => ({ PutRequest: { Item } }));
+          while (pending && pending.length > 0) {
+            const out = await client.send(new BatchWriteCommand({ RequestItems: { [tables.leads]: pending as never } }));
+            pending = out.UnprocessedItems?.[tables.leads] as Record<string, unknown>[] | undefined;
+          }
+        }
+      }),
+    );
+  }
+}
