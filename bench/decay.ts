@@ -80,7 +80,9 @@ export async function run(): Promise<void> {
     });
     const loading = Date.now();
     await writeAll(items);
-    console.log(`decay: ${fmt(LEADS)} stored scores, ${fmt(dueCount)} due (loaded in ${((Date.now() - loading) / 1000).toFixed(0)} s)`);
+    console.log(
+      `decay: ${fmt(LEADS)} stored scores, ${fmt(dueCount)} due (loaded in ${((Date.now() - loading) / 1000).toFixed(0)} s)`,
+    );
 
     // A. Full scan: read every item, keep the due scores, age and write them.
     const scanStart = process.hrtime.bigint();
@@ -91,13 +93,16 @@ export async function run(): Promise<void> {
       const page = await client.send(new ScanCommand({ TableName: tables.leads, ExclusiveStartKey: start }));
       scanned += page.ScannedCount ?? 0;
       for (const item of (page.Items ?? []) as ScoreItem[]) {
-        if (item.entity !== 'score' || !item.decayDueAt || item.decayDueAt > new Date(now).toISOString()) continue;
+        if (item.entity !== 'score' || !item.decayDueAt || item.decayDueAt > new Date(now).toISOString())
+          continue;
         if (await store.put(ageScore(model!, item, now).item, item.rev)) scanWritten++;
       }
       start = page.LastEvaluatedKey;
     } while (start);
     const scanSeconds = Number(process.hrtime.bigint() - scanStart) / 1e9;
-    console.log(`full-scan sweep:    ${fmt(scanned)} items read, ${fmt(scanWritten)} written, ${scanSeconds.toFixed(1)} s (${(scanned / dueCount).toFixed(2)} items read per due lead)`);
+    console.log(
+      `full-scan sweep:    ${fmt(scanned)} items read, ${fmt(scanWritten)} written, ${scanSeconds.toFixed(1)} s (${(scanned / dueCount).toFixed(2)} items read per due lead)`,
+    );
 
     // Put the due scores back as they were, then B. the decay handler on the index.
     await writeAll(items.slice(0, dueCount));
@@ -105,14 +110,26 @@ export async function run(): Promise<void> {
     const indexStart = process.hrtime.bigint();
     const result = await handler({ at: new Date(now).toISOString() });
     const indexSeconds = Number(process.hrtime.bigint() - indexStart) / 1e9;
-    console.log(`decay-index sweep:  ${fmt(result.visited)} items read, ${fmt(result.written)} written, ${indexSeconds.toFixed(1)} s (${(result.visited / dueCount).toFixed(2)} items read per due lead)`);
+    console.log(
+      `decay-index sweep:  ${fmt(result.visited)} items read, ${fmt(result.written)} written, ${indexSeconds.toFixed(1)} s (${(result.visited / dueCount).toFixed(2)} items read per due lead)`,
+    );
     const ratio = Math.round((indexSeconds / scanSeconds) * 100) / 100;
     console.log(`the index sweep takes ${ratio}x the full scan's time, side by side in this run`);
     record('decay', {
       leads: LEADS,
       due: dueCount,
-      index: { itemsRead: result.visited, itemsReadPerDueLead: Math.round((result.visited / dueCount) * 100) / 100, written: result.written, seconds: Math.round(indexSeconds * 10) / 10 },
-      fullScan: { itemsRead: scanned, itemsReadPerDueLead: Math.round((scanned / dueCount) * 100) / 100, written: scanWritten, seconds: Math.round(scanSeconds * 10) / 10 },
+      index: {
+        itemsRead: result.visited,
+        itemsReadPerDueLead: Math.round((result.visited / dueCount) * 100) / 100,
+        written: result.written,
+        seconds: Math.round(indexSeconds * 10) / 10,
+      },
+      fullScan: {
+        itemsRead: scanned,
+        itemsReadPerDueLead: Math.round((scanned / dueCount) * 100) / 100,
+        written: scanWritten,
+        seconds: Math.round(scanSeconds * 10) / 10,
+      },
       timeRatio: ratio,
     });
   } finally {
@@ -127,9 +144,13 @@ export async function run(): Promise<void> {
     await Promise.all(
       Array.from({ length: 8 }, async () => {
         while (next < chunks.length) {
-          let pending: Record<string, unknown>[] | undefined = chunks[next++]!.map((Item) => ({ PutRequest: { Item } }));
+          let pending: Record<string, unknown>[] | undefined = chunks[next++]!.map((Item) => ({
+            PutRequest: { Item },
+          }));
           while (pending && pending.length > 0) {
-            const out = await client.send(new BatchWriteCommand({ RequestItems: { [tables.leads]: pending as never } }));
+            const out = await client.send(
+              new BatchWriteCommand({ RequestItems: { [tables.leads]: pending as never } }),
+            );
             pending = out.UnprocessedItems?.[tables.leads] as Record<string, unknown>[] | undefined;
           }
         }

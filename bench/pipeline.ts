@@ -64,13 +64,11 @@ export async function run(): Promise<void> {
     const bots = events.filter((e) => e.bot);
     for (let i = 0; i < bots.length; i += 20) {
       await Promise.all(
-        bots
-          .slice(i, i + 20)
-          .map((e) =>
-            fetch(`${runtime.url}/p.gif?a=${e.leadId}&id=${e.eventId}&e=${e.type}`, {
-              headers: { 'user-agent': String(e.properties?.userAgent ?? 'Googlebot/2.1') },
-            }),
-          ),
+        bots.slice(i, i + 20).map((e) =>
+          fetch(`${runtime.url}/p.gif?a=${e.leadId}&id=${e.eventId}&e=${e.type}`, {
+            headers: { 'user-agent': String(e.properties?.userAgent ?? 'Googlebot/2.1') },
+          }),
+        ),
       );
     }
     accepted += bots.length;

@@ -265,9 +265,14 @@ export class StreamPoller {
   }
 }
 
-/** The record as Lambda delivers it (the SDK's Date becomes epoch seconds, as in Lambda's JSON). */
+/**
+ * The record as Lambda delivers it: the SDK's Date becomes epoch seconds, as in Lambda's JSON, and empty maps,
+ * which the SDK's streams client reads as `{}` (no type at all), are `{ M: {} }` again, as Lambda passes them.
+ */
 export function toLambdaRecord(record: StreamRecord, arn: string): DynamoDBRecord {
   const { ApproximateCreationDateTime, ...rest } = record.dynamodb ?? {};
+  for (const image of [rest.NewImage, rest.OldImage, rest.Keys])
+    if (image) restoreEmptyMaps(image as Record<string, unknown>);
   return {
     eventID: record.eventID,
     eventName: record.eventName as DynamoDBRecord['eventName'],
@@ -282,6 +287,22 @@ export function toLambdaRecord(record: StreamRecord, arn: string): DynamoDBRecor
     },
     eventSourceARN: arn,
   };
+}
+
+function restoreEmptyMaps(attributes: Record<string, unknown>): void {
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === null || typeof value !== 'object') continue;
+    const typed = value as Record<string, unknown>;
+    if (Object.keys(typed).length === 0) attributes[name] = { M: {} };
+    else if (typed.M && typeof typed.M === 'object') restoreEmptyMaps(typed.M as Record<string, unknown>);
+    else if (Array.isArray(typed.L)) {
+      typed.L.forEach((item, i) => {
+        if (item && typeof item === 'object' && Object.keys(item).length === 0)
+          (typed.L as unknown[])[i] = { M: {} };
+        else if (item && typeof item === 'object') restoreEmptyMaps({ x: item } as Record<string, unknown>);
+      });
+    }
+  }
 }
 
 function sleep(ms: number): Promise<void> {

@@ -39,4 +39,15 @@ export const STREAM_CONSUMERS: readonly StreamConsumer[] = [
     reportBatchItemFailures: true,
     filter: { eventName: ['INSERT', 'MODIFY'], newImageEntity: ['score'] },
   },
+  {
+    handler: 'refit-scores',
+    table: 'leads',
+    batchSize: 50,
+    maxBatchingWindowSeconds: 0,
+    retryAttempts: 10,
+    maxRecordAgeSeconds: 6 * 3600,
+    bisectBatchOnError: true,
+    reportBatchItemFailures: true,
+    filter: { eventName: ['INSERT', 'MODIFY'], newImageEntity: ['profile'] },
+  },
 ];

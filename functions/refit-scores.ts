@@ -1,0 +1,59 @@
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import type { Attributes } from '../shared/domain/profile.ts';
+import { loadModels } from '../shared/models.ts';
+import { refitScore } from '../shared/scoring/update.ts';
+import { ScoreStore } from '../shared/store/scores.ts';
+import { count } from '../shared/telemetry.ts';
+import { wire } from '../shared/wiring.ts';
+
+const { config, client, tables } = wire();
+const models = loadModels(config.LEADSCORE_MODELS);
+const scores = new ScoreStore(client, tables);
+
+/**
+ * The leads stream's profile changes: fit moves a lead's score, grade and band, so each of its scores is refitted
+ * from its stored state with the new attributes, conditionally on its revision (a conflict: read again). A lead
+ * with no score yet is scored by its first activity. Failures are reported as the record's sequence number.
+ */
+export async function handler(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {
+  for (const record of event.Records) {
+    const image = record.dynamodb?.NewImage;
+    if (!image) continue;
+    const profile = unmarshall(image as Record<string, AttributeValue>) as {
+      entity?: string;
+      leadId: string;
+      attributes?: Attributes;
+    };
+    if (profile.entity !== 'profile') continue;
+    try {
+      await refit(profile.leadId);
+    } catch {
+      count('refit.failed');
+      return { batchItemFailures: [{ itemIdentifier: record.dynamodb!.SequenceNumber! }] };
+    }
+  }
+  return { batchItemFailures: [] };
+}
+
+async function refit(leadId: string): Promise<void> {
+  for (let attempt = 0; attempt < 8; attempt++) {
+    const context = await scores.context(
+      leadId,
+      models.map((m) => m.id),
+    );
+    if (context.erased) return;
+    let conflict = false;
+    for (const model of models) {
+      const stored = context.scores.get(model.id);
+      if (!stored || stored.fingerprint !== model.fingerprint) continue;
+      const write = refitScore(model, stored, context.attributes, Date.now());
+      if (write.item.fitRules.join() === stored.fitRules.join()) continue;
+      if (await scores.put(write.item, write.expectedRev)) count('refit.written');
+      else conflict = true;
+    }
+    if (!conflict) return;
+  }
+  throw new Error(`lead ${leadId}: still conflicting`);
+}
