@@ -16,38 +16,35 @@ export interface StreamConsumer {
   filter: { eventName?: string[]; newImageEntity?: string[] };
 }
 
+/** What every consumer shares: retried, then dead-lettered within hours, bisected, never blocking a shard for a day. */
+const RELIABLE = {
+  maxBatchingWindowSeconds: 0,
+  retryAttempts: 10,
+  maxRecordAgeSeconds: 6 * 3600,
+  bisectBatchOnError: true,
+  reportBatchItemFailures: true,
+} as const;
+
 export const STREAM_CONSUMERS: readonly StreamConsumer[] = [
   {
     handler: 'score-activities',
     table: 'activities',
     batchSize: 100,
-    maxBatchingWindowSeconds: 0,
-    retryAttempts: 10,
-    maxRecordAgeSeconds: 6 * 3600,
-    bisectBatchOnError: true,
-    reportBatchItemFailures: true,
+    ...RELIABLE,
     filter: { eventName: ['INSERT'] },
   },
   {
     handler: 'notify-crossings',
     table: 'leads',
     batchSize: 50,
-    maxBatchingWindowSeconds: 0,
-    retryAttempts: 10,
-    maxRecordAgeSeconds: 6 * 3600,
-    bisectBatchOnError: true,
-    reportBatchItemFailures: true,
+    ...RELIABLE,
     filter: { eventName: ['INSERT', 'MODIFY'], newImageEntity: ['score'] },
   },
   {
     handler: 'refit-scores',
     table: 'leads',
     batchSize: 50,
-    maxBatchingWindowSeconds: 0,
-    retryAttempts: 10,
-    maxRecordAgeSeconds: 6 * 3600,
-    bisectBatchOnError: true,
-    reportBatchItemFailures: true,
+    ...RELIABLE,
     filter: { eventName: ['INSERT', 'MODIFY'], newImageEntity: ['profile'] },
   },
 ];

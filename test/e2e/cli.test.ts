@@ -5,19 +5,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { api, BROWSER_UA, itemsUnder, runtime, uniqueId } from '../helpers/runtime.ts';
+import { api, BROWSER_UA, itemsUnder, runtime, uniqueId, until } from '../helpers/runtime.ts';
 
 const run = promisify(execFile);
 
-async function until<T>(what: () => Promise<T | undefined>, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await what();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 const leadscore = (...args: string[]) =>
   run(process.execPath, ['bin/leadscore.js', ...args, '--data-dir', runtime.dataDir]);
 

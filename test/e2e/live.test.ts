@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Notification } from '../../shared/notify/notifications.ts';
-import { api, BROWSER_UA, itemsUnder, runtime, uniqueId } from '../helpers/runtime.ts';
+import { api, BROWSER_UA, itemsUnder, runtime, uniqueId, until } from '../helpers/runtime.ts';
 
 /** A webhook subscriber, as a team would run one: it records every SNS envelope it is sent. */
 let server: Server;
@@ -39,16 +39,6 @@ beforeAll(async () => {
   expect(subscribed.status).toBe(201);
 });
 afterAll(() => new Promise<void>((done) => server.close(() => done())));
-
-async function until<T>(what: () => Promise<T | undefined> | T | undefined, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await what();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 const forLead = (leadId: string) => received.filter((r) => r.message.leadId === leadId);
 

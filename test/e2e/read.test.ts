@@ -1,15 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { api, uniqueId } from '../helpers/runtime.ts';
-
-async function until<T>(what: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await what();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { api, uniqueId, until } from '../helpers/runtime.ts';
 
 type LeadView = {
   scores: {
