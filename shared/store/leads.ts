@@ -1,6 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
-  BatchWriteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -8,6 +7,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { Attributes } from '../domain/profile.ts';
+import { batchWrite } from './batch.ts';
 import type { TableNames } from './dynamo.ts';
 import { keys, type Subject } from './keys.ts';
 
@@ -214,23 +214,18 @@ export class LeadDirectory {
   }
 
   private async write(items: Record<string, unknown>[]): Promise<void> {
-    await this.batch(items.map((Item) => ({ PutRequest: { Item } })));
+    await batchWrite(
+      this.client,
+      this.tables.leads,
+      items.map((Item) => ({ PutRequest: { Item } })),
+    );
   }
 
   private async delete(items: { pk: string; sk: string }[]): Promise<void> {
-    await this.batch(items.map(({ pk, sk }) => ({ DeleteRequest: { Key: { pk, sk } } })));
-  }
-
-  private async batch(requests: Record<string, unknown>[]): Promise<void> {
-    for (let i = 0; i < requests.length; i += 25) {
-      let pending: Record<string, unknown>[] | undefined = requests.slice(i, i + 25);
-      for (let attempt = 0; pending && pending.length > 0; attempt++) {
-        if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** attempt)));
-        const out = await this.client.send(
-          new BatchWriteCommand({ RequestItems: { [this.tables.leads]: pending as never } }),
-        );
-        pending = out.UnprocessedItems?.[this.tables.leads] as Record<string, unknown>[] | undefined;
-      }
-    }
+    await batchWrite(
+      this.client,
+      this.tables.leads,
+      items.map(({ pk, sk }) => ({ DeleteRequest: { Key: { pk, sk } } })),
+    );
   }
 }

@@ -1,13 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import {
-  BatchGetCommand,
-  BatchWriteCommand,
-  type DynamoDBDocumentClient,
-  PutCommand,
-  QueryCommand,
-  ScanCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { LedgerActivity } from '../domain/activity.ts';
+import { batchGet, batchWrite } from './batch.ts';
 import type { TableNames } from './dynamo.ts';
 import { keys, type Subject } from './keys.ts';
 
@@ -175,47 +169,22 @@ export class Ledger {
   }
 
   private async deleteAll(table: string, items: { pk: string; sk: string }[]): Promise<void> {
-    for (let i = 0; i < items.length; i += 25) {
-      let requests: Record<string, unknown>[] | undefined = items
-        .slice(i, i + 25)
-        .map(({ pk, sk }) => ({ DeleteRequest: { Key: { pk, sk } } }));
-      for (let attempt = 0; requests && requests.length > 0; attempt++) {
-        if (attempt > 0) await sleep(Math.min(1000, 50 * 2 ** attempt));
-        const out = await this.client.send(
-          new BatchWriteCommand({ RequestItems: { [table]: requests as never } }),
-        );
-        requests = out.UnprocessedItems?.[table] as Record<string, unknown>[] | undefined;
-      }
-    }
+    await batchWrite(
+      this.client,
+      table,
+      items.map(({ pk, sk }) => ({ DeleteRequest: { Key: { pk, sk } } })),
+    );
   }
 
   private async batchGet(
     wanted: { pk: string; sk: string }[],
   ): Promise<Map<string, Record<string, unknown>>> {
-    const found = new Map<string, Record<string, unknown>>();
     const unique = [...new Map(wanted.map((k) => [pkSk(k), k])).values()];
-    for (let i = 0; i < unique.length; i += 100) {
-      let request: Record<string, unknown>[] | undefined = unique.slice(i, i + 100);
-      for (let attempt = 0; request && request.length > 0; attempt++) {
-        if (attempt > 0) await sleep(Math.min(1000, 50 * 2 ** attempt));
-        const out = await this.client.send(
-          new BatchGetCommand({
-            RequestItems: { [this.tables.leads]: { Keys: request, ProjectionExpression: 'pk, sk, leadId' } },
-          }),
-        );
-        for (const item of out.Responses?.[this.tables.leads] ?? [])
-          found.set(pkSk(item as { pk: string; sk: string }), item);
-        request = out.UnprocessedKeys?.[this.tables.leads]?.Keys as Record<string, unknown>[] | undefined;
-      }
-    }
-    return found;
+    const items = await batchGet(this.client, this.tables.leads, unique, { projection: 'pk, sk, leadId' });
+    return new Map(items.map((item) => [pkSk(item as { pk: string; sk: string }), item]));
   }
 }
 
 function pkSk(key: { pk: string; sk: string }): string {
   return `${key.pk}\u0000${key.sk}`;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

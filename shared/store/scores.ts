@@ -1,12 +1,12 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
-  BatchGetCommand,
   type DynamoDBDocumentClient,
   PutCommand,
   QueryCommand,
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { Attributes } from '../domain/profile.ts';
+import { batchGet } from './batch.ts';
 import type { TableNames } from './dynamo.ts';
 import { keys } from './keys.ts';
 
@@ -68,18 +68,7 @@ export class ScoreStore {
   /** Everything scoring needs about a lead, in one batch read: profile, erasure tombstone, a score per model. */
   async context(leadId: string, models: string[]): Promise<LeadContext> {
     const wanted = [keys.profile(leadId), keys.erased(leadId), ...models.map((m) => keys.score(leadId, m))];
-    const items: Record<string, unknown>[] = [];
-    let request: Record<string, unknown>[] | undefined = wanted.map((k) => ({ ...k }));
-    for (let attempt = 0; request && request.length > 0; attempt++) {
-      if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** attempt)));
-      const out = await this.client.send(
-        new BatchGetCommand({
-          RequestItems: { [this.tables.leads]: { Keys: request, ConsistentRead: true } },
-        }),
-      );
-      items.push(...(out.Responses?.[this.tables.leads] ?? []));
-      request = out.UnprocessedKeys?.[this.tables.leads]?.Keys as Record<string, unknown>[] | undefined;
-    }
+    const items = await batchGet(this.client, this.tables.leads, wanted, { consistent: true });
     const scores = new Map<string, ScoreItem>();
     let attributes: Attributes | undefined;
     let erased = false;
