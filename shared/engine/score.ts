@@ -1,6 +1,7 @@
 import type { Attributes } from '../domain/profile.ts';
 import { type CompiledModel, readPath, type ScoringRule } from '../model/compile.ts';
 import { classifyBand, combinedView, gradeFor } from './bands.ts';
+import { LimitCounter } from './limits.ts';
 import type { Entry, LeadState } from './state.ts';
 
 export interface Contribution {
@@ -198,16 +199,13 @@ export function nextChangeAt(model: CompiledModel, state: LeadState, now: number
  * moves forward, a bucket is a counter that resets), then the horizon and decay, aged from its own time.
  */
 function tallyFirings(model: CompiledModel, entries: Entry[], now: number) {
-  const { sums, counts, flagged, bucket, taken, takenBy, lastMatch, lastComboFiring, windows } =
-    scratchFor(model);
+  const { sums, counts, flagged, limits, lastMatch, lastComboFiring, windows } = scratchFor(model);
   sums.fill(0);
   counts.fill(0);
   flagged.fill(0);
-  bucket.fill(Number.NEGATIVE_INFINITY);
-  taken.fill(0);
+  limits.reset();
   lastMatch.fill(Number.NEGATIVE_INFINITY);
   lastComboFiring.fill(Number.NEGATIVE_INFINITY);
-  for (const m of takenBy) m?.clear();
   for (const w of windows) {
     if (w) {
       w.times.length = 0;
@@ -221,24 +219,8 @@ function tallyFirings(model: CompiledModel, entries: Entry[], now: number) {
     let value = rule.points;
     const limit = rule.limit;
     if (limit) {
-      const b = Math.floor(t / limit.per);
-      if (b !== bucket[r]) {
-        bucket[r] = b;
-        taken[r] = 0;
-        takenBy[r]?.clear();
-      }
-      let used: number;
-      if (limit.by === undefined) {
-        used = taken[r]!;
-        if (used >= limit.times) return;
-        taken[r] = used + 1;
-      } else {
-        const byMap = takenBy[r] ?? new Map<number, number>();
-        takenBy[r] = byMap;
-        used = byMap.get(key) ?? 0;
-        if (used >= limit.times) return;
-        byMap.set(key, used + 1);
-      }
+      const used = limits.take(rule, t, key);
+      if (used >= limit.times) return;
       if (limit.pointsCap !== undefined) {
         const size = Math.abs(rule.points);
         value = Math.sign(rule.points) * Math.min(size, limit.pointsCap - used * size);
@@ -308,9 +290,7 @@ function makeScratch(n: number) {
     sums: new Float64Array(n),
     counts: new Int32Array(n),
     flagged: new Uint8Array(n),
-    bucket: new Float64Array(n),
-    taken: new Int32Array(n),
-    takenBy: new Array<Map<number, number> | undefined>(n),
+    limits: new LimitCounter(n),
     lastMatch: new Float64Array(n),
     lastComboFiring: new Float64Array(n),
     windows: new Array<{ times: number[]; head: number } | undefined>(n),

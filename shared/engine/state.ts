@@ -2,6 +2,7 @@ import type { ScorableActivity } from '../domain/activity.ts';
 import { epochMs } from '../domain/time.ts';
 import { type CompiledModel, readPath, type ScoringRule } from '../model/compile.ts';
 import { fnv1a } from './hash.ts';
+import { LimitCounter } from './limits.ts';
 
 /**
  * One activity that matched at least one rule, reduced to what scoring needs: when, which event, which rules
@@ -106,11 +107,7 @@ export function insertEntry(state: LeadState, entry: Entry): boolean {
  */
 export function compactState(model: CompiledModel, state: LeadState, now: number): LeadState {
   const keepFrom = keepBoundaries(model, now);
-  const n = model.rules.length;
-  // Entries are in time order, so each rule's limit buckets come one after another: a counter that resets.
-  const bucket = new Float64Array(n).fill(Number.NEGATIVE_INFINITY);
-  const taken = new Int32Array(n);
-  const takenBy: (Map<number, number> | undefined)[] = new Array(n);
+  const limits = new LimitCounter(model.rules.length);
   const start = Math.max(0, state.entries.length - MAX_ENTRIES);
   const kept: Entry[] = [];
   for (let i = start; i < state.entries.length; i++) {
@@ -125,22 +122,7 @@ export function compactState(model: CompiledModel, state: LeadState, now: number
         needed = true;
         continue;
       }
-      const b = Math.floor(entry.t / limit.per);
-      if (b !== bucket[r]) {
-        bucket[r] = b;
-        taken[r] = 0;
-        takenBy[r]?.clear();
-      }
-      let used: number;
-      if (limit.by === undefined) {
-        used = taken[r]!;
-        taken[r] = used + 1;
-      } else {
-        const byMap = takenBy[r] ?? new Map<number, number>();
-        takenBy[r] = byMap;
-        used = byMap.get(entry.keys?.[j] ?? 0) ?? 0;
-        byMap.set(entry.keys?.[j] ?? 0, used + 1);
-      }
+      const used = limits.take(rule, entry.t, entry.keys?.[j] ?? 0);
       if (used < limit.times) needed = true;
     }
     if (needed) kept.push(entry);
