@@ -7,7 +7,7 @@ type LeadView = {
     score: number;
     band: string;
     grade: string;
-    contributions: { rule: string; points: number }[];
+    contributions: { rule: string; kind: string; points: number; count: number }[];
   }[];
   recentActivity: { type: string }[];
 };
@@ -33,7 +33,11 @@ async function scoredLead(
     const response = await api(`/v1/leads/${leadId}`);
     if (response.status !== 200) return undefined;
     const body = (await response.json()) as LeadView;
-    return body.scores.length > 0 && body.recentActivity.length === events.length ? body : undefined;
+    // The events reach the stream in their own batches: wait until the score counts every one of them.
+    const counted = (body.scores[0]?.contributions ?? [])
+      .filter((c) => c.kind === 'behaviour')
+      .reduce((n, c) => n + c.count, 0);
+    return counted >= events.length ? body : undefined;
   }, 5000);
 }
 

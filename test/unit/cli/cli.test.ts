@@ -93,11 +93,12 @@ describe('leadscore score', () => {
     expect(stderr).toContain('line 4: not valid JSON');
   });
 
+  // Six Node processes, one after another: allow for a busy machine.
   it('answers --help for every command', async () => {
     for (const command of ['validate', 'score', 'token', 'apikey', 'decay', 'rescore']) {
       const { code, stdout } = await leadscore(command, '--help');
       expect(code).toBe(0);
       expect(stdout).toContain(`leadscore ${command}`);
     }
-  });
+  }, 60_000);
 });
