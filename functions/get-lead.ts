@@ -22,12 +22,13 @@ const RECENT = 20;
 async function getLead(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
   const leadId = leadIdParameter(event);
   const now = Date.now();
-  const [context, activities] = await Promise.all([
+  const [context, activities, outcomeItems] = await Promise.all([
     scores.context(
       leadId,
       models.map((m) => m.id),
     ),
     ledger.activitiesOf({ kind: 'lead', id: leadId }),
+    directory.outcomesOf(leadId),
   ]);
   if (context.erased || (context.scores.size === 0 && !context.attributes && activities.length === 0)) {
     throw problems.notFound(`no lead "${leadId}"`);
@@ -60,9 +61,7 @@ async function getLead(event: APIGatewayProxyEventV2): Promise<APIGatewayProxySt
     ];
   });
   activities.sort((a, b) => (a.occurredAt < b.occurredAt ? 1 : -1));
-  const outcomes = (await directory.itemsOf(leadId))
-    .filter((i) => i.entity === 'outcome')
-    .map(({ outcome, occurredAt, value }) => ({ outcome, occurredAt, value }));
+  const outcomes = outcomeItems.map(({ outcome, occurredAt, value }) => ({ outcome, occurredAt, value }));
   return json(200, {
     leadId,
     at: new Date(now).toISOString(),

@@ -1,7 +1,7 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
-import { buildState } from '../engine/index.ts';
+import { buildState, type LeadState } from '../engine/index.ts';
 import type { CompiledModel } from '../model/compile.ts';
 import { subjectOf } from '../store/keys.ts';
 import type { Ledger, LedgerItem } from '../store/ledger.ts';
@@ -77,11 +77,15 @@ async function scoreLead(
       return;
     }
     let conflict = false;
+    // Read the lead's ledger at most once, and only if some model's stored state must be rebuilt.
+    let ledger: Promise<LedgerItem[]> | undefined;
     for (const model of parts.models) {
       const stored = context.scores.get(model.id);
-      const rebuilt = needsRebuild(model, stored)
-        ? buildState(model, await parts.ledger.activitiesOf({ kind: 'lead', id: leadId }))
-        : undefined;
+      let rebuilt: LeadState | undefined;
+      if (needsRebuild(model, stored)) {
+        ledger ??= parts.ledger.activitiesOf({ kind: 'lead', id: leadId });
+        rebuilt = buildState(model, await ledger);
+      }
       const write = scoreActivities(model, leadId, context.attributes, stored, activities, now, rebuilt);
       if (!write) {
         count('score.unchanged');

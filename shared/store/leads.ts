@@ -140,6 +140,18 @@ export class LeadDirectory {
   }
 
   /** Every item stored under the lead in the leads table (profile, outcomes, reverse aliases, scores). */
+  /** The lead's outcomes only (a key-condition query: its score history is not read). */
+  async outcomesOf(leadId: string): Promise<Record<string, unknown>[]> {
+    const out = await this.client.send(
+      new QueryCommand({
+        TableName: this.tables.leads,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :outcome)',
+        ExpressionAttributeValues: { ':pk': keys.lead(leadId), ':outcome': 'OUTCOME#' },
+      }),
+    );
+    return out.Items ?? [];
+  }
+
   async itemsOf(leadId: string): Promise<Record<string, unknown>[]> {
     const items: Record<string, unknown>[] = [];
     let start: Record<string, unknown> | undefined;
