@@ -33,7 +33,7 @@ const DISCOVER_MS = 2000;
 
 /**
  * Polls one table's real DynamoDB Local stream and invokes a handler as Lambda's event source mapping would:
- * batches of up to `batchSize`, filtered, in shard order; a reported item failure replays the shard from that
+ * batches of up to `batchSize` (gathered for up to `maxBatchingWindowSeconds`), filtered, in shard order; a reported item failure replays the shard from that
  * record; a thrown error halves the batch when `bisectBatchOnError`; after `retryAttempts` (or past
  * `maxRecordAgeSeconds`) the batch goes to the on-failure destination and the shard moves on.
  */
@@ -123,6 +123,7 @@ export class StreamPoller {
     const pending: StreamRecord[] = [];
     let attempts = 0;
     let size = this.consumer.batchSize;
+    let gatheringSince: number | undefined;
     while (this.running) {
       if (iterator && pending.length < this.consumer.batchSize) {
         try {
@@ -158,6 +159,17 @@ export class StreamPoller {
         continue;
       }
 
+      // The batching window: a first attempt waits, from its first record, for a full batch or the window's end.
+      const window = this.consumer.maxBatchingWindowSeconds * 1000;
+      if (attempts === 0 && window > 0 && iterator && pending.length < this.consumer.batchSize) {
+        gatheringSince ??= Date.now();
+        if (Date.now() - gatheringSince < window) {
+          await sleep(POLL_MS);
+          continue;
+        }
+      }
+      gatheringSince = undefined;
+
       const oldest = pending[0]!.dynamodb!.ApproximateCreationDateTime;
       if (oldest && Date.now() - oldest.getTime() > this.consumer.maxRecordAgeSeconds * 1000) {
         this.fail(shardId, pending.splice(0, 1), 'RecordAgeExceeded');
@@ -192,9 +204,13 @@ export class StreamPoller {
       }
       if (failedAt > 0) this.checkpoint(shardId, batch[failedAt - 1]!.dynamodb!.SequenceNumber!);
       pending.splice(0, failedAt);
-      attempts++;
-      if (threw && this.consumer.bisectBatchOnError && size > 1)
+      // A throwing batch is split in two and tried again; as with Lambda, a split is not counted as a retry, so
+      // retries are spent on the smallest batch that still fails (one poison record goes to the destination alone).
+      if (threw && this.consumer.bisectBatchOnError && Math.min(size, batch.length) > 1) {
         size = Math.ceil(Math.min(size, batch.length) / 2);
+        continue;
+      }
+      attempts++;
       if (attempts > this.consumer.retryAttempts) {
         this.fail(
           shardId,
