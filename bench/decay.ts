@@ -9,6 +9,7 @@ import { keys } from '../shared/store/keys.ts';
 import { type ScoreItem, ScoreStore } from '../shared/store/scores.ts';
 import { ACTIVITIES_TABLE, LEADS_TABLE } from '../shared/store/tables.ts';
 import { syntheticLeads } from '../shared/synthetic/generator.ts';
+import { counters } from '../shared/telemetry.ts';
 import { fmt, record } from './report.ts';
 
 const DAY = 86_400_000;
@@ -21,6 +22,7 @@ const DUE_SHARE = 0.1;
  * write the due scores; the items each reads per due lead, and their times, are compared.
  */
 export async function run(): Promise<void> {
+  process.env.LEADSCORE_COUNT_CAPACITY = '1';
   const dynamodb = await startDynamoDbLocal({});
   const tables = { activities: 'bench-activities', leads: 'bench-leads' };
   await ensureTables(dynamodb.endpoint, [
@@ -85,6 +87,8 @@ export async function run(): Promise<void> {
     );
 
     // A. Full scan: read every item, keep the due scores, age and write them.
+    const readUnits = () => counters()['dynamodb.readUnits'] ?? 0;
+    const scanUnitsBefore = readUnits();
     const scanStart = process.hrtime.bigint();
     let scanned = 0;
     let scanWritten = 0;
@@ -100,18 +104,21 @@ export async function run(): Promise<void> {
       start = page.LastEvaluatedKey;
     } while (start);
     const scanSeconds = Number(process.hrtime.bigint() - scanStart) / 1e9;
+    const scanUnits = readUnits() - scanUnitsBefore;
     console.log(
-      `full-scan sweep:    ${fmt(scanned)} items read, ${fmt(scanWritten)} written, ${scanSeconds.toFixed(1)} s (${(scanned / dueCount).toFixed(2)} items read per due lead)`,
+      `full-scan sweep:    ${fmt(scanned)} items read, ${fmt(scanWritten)} written, ${scanSeconds.toFixed(1)} s (${(scanned / dueCount).toFixed(2)} items, ${(scanUnits / dueCount).toFixed(2)} read units per due lead)`,
     );
 
     // Put the due scores back as they were, then B. the decay handler on the index.
     await writeAll(items.slice(0, dueCount));
     const { handler } = await import('../functions/decay-sweep.ts');
+    const indexUnitsBefore = readUnits();
     const indexStart = process.hrtime.bigint();
     const result = await handler({ at: new Date(now).toISOString() });
     const indexSeconds = Number(process.hrtime.bigint() - indexStart) / 1e9;
+    const indexUnits = readUnits() - indexUnitsBefore;
     console.log(
-      `decay-index sweep:  ${fmt(result.visited)} items read, ${fmt(result.written)} written, ${indexSeconds.toFixed(1)} s (${(result.visited / dueCount).toFixed(2)} items read per due lead)`,
+      `decay-index sweep:  ${fmt(result.visited)} items read, ${fmt(result.written)} written, ${indexSeconds.toFixed(1)} s (${(result.visited / dueCount).toFixed(2)} score items read per due lead, each found by a keys-only index entry; ${(indexUnits / dueCount).toFixed(2)} read units per due lead)`,
     );
     const ratio = Math.round((indexSeconds / scanSeconds) * 100) / 100;
     console.log(`the index sweep takes ${ratio}x the full scan's time, side by side in this run`);
@@ -121,12 +128,15 @@ export async function run(): Promise<void> {
       index: {
         itemsRead: result.visited,
         itemsReadPerDueLead: Math.round((result.visited / dueCount) * 100) / 100,
+        indexEntriesReadPerDueLead: Math.round((result.indexEntries / dueCount) * 100) / 100,
+        readUnitsPerDueLead: Math.round((indexUnits / dueCount) * 1000) / 1000,
         written: result.written,
         seconds: Math.round(indexSeconds * 10) / 10,
       },
       fullScan: {
         itemsRead: scanned,
         itemsReadPerDueLead: Math.round((scanned / dueCount) * 100) / 100,
+        readUnitsPerDueLead: Math.round((scanUnits / dueCount) * 1000) / 1000,
         written: scanWritten,
         seconds: Math.round(scanSeconds * 10) / 10,
       },

@@ -73,14 +73,24 @@ export async function run(): Promise<void> {
     }
     accepted += bots.length;
     await drained();
-    const writeUnits = (counters()['dynamodb.writeUnits'] ?? 0) - before;
     const c = counters();
+    const writeUnits = (c['dynamodb.writeUnits'] ?? 0) - before;
+    const breakdown = Object.fromEntries(
+      Object.entries(c)
+        .filter(([k]) => k.startsWith('dynamodb.writeUnits.'))
+        .map(([k, v]) => [k.slice('dynamodb.writeUnits.'.length), Math.round((v / accepted) * 100) / 100]),
+    );
     console.log(
       `pipeline: ${fmt(LEADS)} synthetic leads, ${fmt(accepted)} accepted events over 14 days; ` +
         `${fmt(c['score.written'] ?? 0)} score writes, ${fmt(c['score.unchanged'] ?? 0)} events that changed no score`,
     );
     console.log(
       `write units per accepted event (ledger, scores, indexes, history): ${(writeUnits / accepted).toFixed(2)}`,
+    );
+    console.log(
+      `  of which, per accepted event: ${Object.entries(breakdown)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
     );
 
     // 2. Pixel to notification.
@@ -134,6 +144,7 @@ export async function run(): Promise<void> {
       leads: LEADS,
       acceptedEvents: accepted,
       writeUnitsPerEvent: Math.round((writeUnits / accepted) * 100) / 100,
+      writeUnitsPerEventBy: breakdown,
       scoreWrites: c['score.written'] ?? 0,
       latencyMs: { p50, p99, samples: LATENCY_SAMPLES },
     });

@@ -24,6 +24,8 @@ const Request = z.looseObject({ at: z.iso.datetime({ offset: true }).optional(),
 export interface SweepResult {
   at: string;
   complete: boolean;
+  /** Decay index entries read (keys of scores due). */
+  indexEntries: number;
   /** Scores read (each due, found through the decay index). */
   visited: number;
   written: number;
@@ -44,6 +46,7 @@ export async function handler(
   const now = request.at ? Date.parse(request.at) : Date.now();
   const due = new Date(now).toISOString();
   let visited = 0;
+  let indexEntries = 0;
   let written = 0;
   const start = request.resume;
   const firstModel = start
@@ -62,12 +65,14 @@ export async function handler(
           return {
             at: due,
             complete: false,
+            indexEntries,
             visited,
             written,
             resume: { model: model.id, shard, ...(startKey && { startKey }) },
           };
         }
         const page = await scores.due(`DECAY#${model.id}#${shard}`, due, startKey);
+        indexEntries += page.entries;
         for (const item of page.items) {
           visited++;
           if (item.fingerprint !== model.fingerprint) continue; // rescoring owns scores of an older model version
@@ -81,5 +86,5 @@ export async function handler(
   }
   count('decay.visited', visited);
   count('decay.written', written);
-  return { at: due, complete: true, visited, written };
+  return { at: due, complete: true, indexEntries, visited, written };
 }

@@ -310,6 +310,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     const total: SweepResult = {
       at: at ?? new Date().toISOString(),
       complete: false,
+      indexEntries: 0,
       visited: 0,
       written: 0,
     };
@@ -319,6 +320,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
         { ...(at && { at }), ...(resume && { resume }) },
         lambdaContext('decay-sweep'),
       );
+      total.indexEntries += result.indexEntries;
       total.visited += result.visited;
       total.written += result.written;
       total.at = result.at;

@@ -29,7 +29,9 @@ export const STREAM_CONSUMERS: readonly StreamConsumer[] = [
   {
     handler: 'score-activities',
     table: 'activities',
-    batchSize: 100,
+    // Large: a batch is coalesced per lead, so the busier the stream, the more events each score write carries.
+    // A quiet stream still hands over each record at once (no batching window).
+    batchSize: 1000,
     ...RELIABLE,
     filter: { eventName: ['INSERT'] },
   },
@@ -38,7 +40,7 @@ export const STREAM_CONSUMERS: readonly StreamConsumer[] = [
     table: 'leads',
     batchSize: 50,
     ...RELIABLE,
-    filter: { eventName: ['INSERT', 'MODIFY'], newImageEntity: ['score'] },
+    filter: { eventName: ['INSERT', 'MODIFY'], newImageEntity: ['score', 'erased'] },
   },
   {
     handler: 'refit-scores',

@@ -8,16 +8,23 @@ import { count, logger } from '../telemetry.ts';
 import { notificationsFor } from './notifications.ts';
 import type { Publisher } from './publisher.ts';
 
+/** What an erasure leaves of a score (and of the lead, under its tombstone key). */
+interface ErasureMarker {
+  pk: string;
+  sk: string;
+  entity: 'erased';
+}
+
 /**
  * The leads stream's handler: a committed score change is recorded in the lead's history and becomes its
- * notifications (band crossings, flags raised and cleared). Nothing is announced for a write that did not commit, and a failed publish fails the record, so
+ * notifications (band crossings, flags raised and cleared); an erasure's score marker clears that history. Nothing is announced for a write that did not commit, and a failed publish fails the record, so
  * the stream delivers it again; a repeat carries the same ids. Records are processed in order, one at a time.
  */
 export function notifyStreamHandler(parts: {
   models: CompiledModel[];
   publisher: Publisher;
   /** Where each committed change is kept as the lead's score history. */
-  history: Pick<ScoreStore, 'recordHistory'>;
+  history: Pick<ScoreStore, 'recordHistory' | 'forgetHistory'>;
   retentionDays: number;
 }) {
   const models = new Map(parts.models.map((m) => [m.id, m]));
@@ -40,8 +47,15 @@ export function notifyStreamHandler(parts: {
   async function publishFor(record: DynamoDBRecord): Promise<void> {
     const image = record.dynamodb?.NewImage;
     if (!image) return;
-    const after = unmarshall(image as Record<string, AttributeValue>) as ScoreItem;
-    if (after.entity !== 'score') return;
+    const item = unmarshall(image as Record<string, AttributeValue>) as ScoreItem | ErasureMarker;
+    if (item.entity === 'erased' && item.sk.startsWith('SCORE#')) {
+      // An erasure replaced this score with its marker: every earlier change of it has been recorded by now
+      // (a key's records arrive in order), so the history recorded meanwhile can go, for good.
+      count('notify.history-forgotten', await parts.history.forgetHistory(item.pk.slice('LEAD#'.length)));
+      return;
+    }
+    if (item.entity !== 'score') return;
+    const after = item;
     const model = models.get(after.model);
     if (!model) {
       count('notify.unknown-model');

@@ -1,4 +1,4 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type ConsumedCapacity, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { count } from '../telemetry.ts';
 
@@ -9,6 +9,7 @@ const WRITES = new Set([
   'BatchWriteItemCommand',
   'TransactWriteItemsCommand',
 ]);
+const READS = new Set(['GetItemCommand', 'BatchGetItemCommand', 'QueryCommand', 'ScanCommand']);
 
 /** One document client per process (module scope in each handler), pointed at DynamoDB Local when an endpoint is set. */
 export function documentClient(endpoint?: string): DynamoDBDocumentClient {
@@ -20,7 +21,7 @@ export function documentClient(endpoint?: string): DynamoDBDocumentClient {
     }),
     maxAttempts: 5,
   });
-  if (process.env.LEADSCORE_COUNT_CAPACITY === '1') countWriteCapacity(client);
+  if (process.env.LEADSCORE_COUNT_CAPACITY === '1') countCapacity(client);
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }
 
@@ -30,25 +31,31 @@ export interface TableNames {
 }
 
 /**
- * Cost accounting for benchmarks (LEADSCORE_COUNT_CAPACITY=1): every write asks DynamoDB for the write units it
- * consumed, table and indexes, and they are counted as dynamodb.writeUnits; a write refused by its condition
- * is counted apart (DynamoDB bills it too).
+ * Cost accounting for benchmarks (LEADSCORE_COUNT_CAPACITY=1): every read and write asks DynamoDB for the
+ * capacity units it consumed, table and indexes. Writes are counted as dynamodb.writeUnits (and by operation,
+ * table and index), reads as dynamodb.readUnits; a write refused by its condition is counted apart (DynamoDB
+ * bills it too).
  */
-function countWriteCapacity(client: DynamoDBClient): void {
+function countCapacity(client: DynamoDBClient): void {
   client.middlewareStack.add(
     (next, context) => async (args) => {
-      if (!WRITES.has(context.commandName ?? '')) return next(args);
+      const command = context.commandName ?? '';
+      const kind = WRITES.has(command) ? 'writeUnits' : READS.has(command) ? 'readUnits' : undefined;
+      if (!kind) return next(args);
       (args.input as { ReturnConsumedCapacity?: string }).ReturnConsumedCapacity = 'INDEXES';
       try {
         const result = await next(args);
-        const consumed = (
-          result.output as { ConsumedCapacity?: { CapacityUnits?: number } | { CapacityUnits?: number }[] }
-        ).ConsumedCapacity;
-        const units = (Array.isArray(consumed) ? consumed : consumed ? [consumed] : []).reduce(
-          (sum, c) => sum + (c.CapacityUnits ?? 0),
-          0,
-        );
-        count('dynamodb.writeUnits', units);
+        const consumed = (result.output as { ConsumedCapacity?: ConsumedCapacity | ConsumedCapacity[] })
+          .ConsumedCapacity;
+        for (const c of Array.isArray(consumed) ? consumed : consumed ? [consumed] : []) {
+          count(`dynamodb.${kind}`, c.CapacityUnits ?? 0);
+          if (kind === 'readUnits') continue;
+          // Where they went, for the benchmark's breakdown: the table itself, each index, and by operation.
+          count(`dynamodb.writeUnits.${command}`, c.CapacityUnits ?? 0);
+          count('dynamodb.writeUnits.table', c.Table?.CapacityUnits ?? 0);
+          for (const [index, units] of Object.entries(c.GlobalSecondaryIndexes ?? {}))
+            count(`dynamodb.writeUnits.index.${index}`, units.CapacityUnits ?? 0);
+        }
         return result;
       } catch (error) {
         if ((error as Error).name === 'ConditionalCheckFailedException')
@@ -56,6 +63,6 @@ function countWriteCapacity(client: DynamoDBClient): void {
         throw error;
       }
     },
-    { step: 'initialize', name: 'leadscoreCountWriteCapacity' },
+    { step: 'initialize', name: 'leadscoreCountCapacity' },
   );
 }

@@ -1,14 +1,9 @@
-import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import {
-  type DynamoDBDocumentClient,
-  PutCommand,
-  QueryCommand,
-  TransactWriteCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Attributes } from '../domain/profile.ts';
-import { batchGet } from './batch.ts';
+import { batchGet, batchWrite } from './batch.ts';
 import type { TableNames } from './dynamo.ts';
-import { keys } from './keys.ts';
+import { type Key, keys } from './keys.ts';
 
 /** Why a score changed: shown in score history and in notifications. */
 export interface Cause {
@@ -100,53 +95,58 @@ export class ScoreStore {
 
   /**
    * Records a committed score change in the lead's history, keyed by the change itself, so recording it again
-   * (a stream replay) writes the same item. History lives as long as activities do.
+   * (a stream replay) writes the same item. History lives as long as activities do. A plain put: a change recorded
+   * while its lead is being erased is removed when the erasure's own record reaches the same stream
+   * (forgetHistory), which comes after every change of that score.
    */
   async recordHistory(before: ScoreItem | undefined, after: ScoreItem, retentionDays: number): Promise<void> {
-    // In one transaction with a check that the lead was not erased meanwhile: history never outlives an erasure.
-    try {
-      await this.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              ConditionCheck: {
-                TableName: this.tables.leads,
-                Key: keys.erased(after.leadId),
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
-            },
-            {
-              Put: {
-                TableName: this.tables.leads,
-                Item: {
-                  ...keys.history(after.leadId, after.updatedAt, after.model, after.rev),
-                  entity: 'history',
-                  leadId: after.leadId,
-                  model: after.model,
-                  rev: after.rev,
-                  at: after.updatedAt,
-                  score: after.score,
-                  band: after.band,
-                  grade: after.grade,
-                  flags: after.flags,
-                  oldScore: before?.score ?? null,
-                  oldBand: before?.band ?? null,
-                  cause: after.cause,
-                  expiresAt: Math.floor(Date.parse(after.updatedAt) / 1000) + retentionDays * 86_400,
-                },
-              },
-            },
-          ],
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tables.leads,
+        Item: {
+          ...keys.history(after.leadId, after.updatedAt, after.model, after.rev),
+          entity: 'history',
+          leadId: after.leadId,
+          model: after.model,
+          rev: after.rev,
+          at: after.updatedAt,
+          score: after.score,
+          band: after.band,
+          grade: after.grade,
+          flags: after.flags,
+          oldScore: before?.score ?? null,
+          oldBand: before?.band ?? null,
+          cause: after.cause,
+          expiresAt: Math.floor(Date.parse(after.updatedAt) / 1000) + retentionDays * 86_400,
+        },
+      }),
+    );
+  }
+
+  /** Deletes a lead's whole score history (an erasure's last step, run from the leads stream). */
+  async forgetHistory(leadId: string): Promise<number> {
+    let deleted = 0;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tables.leads,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :hist)',
+          ExpressionAttributeValues: { ':pk': keys.lead(leadId), ':hist': 'HIST#' },
+          ProjectionExpression: 'pk, sk',
+          ExclusiveStartKey: start,
         }),
       );
-    } catch (error) {
-      if (
-        error instanceof TransactionCanceledException &&
-        error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed'
-      )
-        return;
-      throw error;
-    }
+      const found = (page.Items ?? []) as Key[];
+      await batchWrite(
+        this.client,
+        this.tables.leads,
+        found.map((Key) => ({ DeleteRequest: { Key } })),
+      );
+      deleted += found.length;
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return deleted;
   }
 
   async history(
@@ -171,7 +171,11 @@ export class ScoreStore {
     return out.Items ?? [];
   }
 
-  /** One page of a model and band's leads, highest score first. */
+  /**
+   * One page of a model and band's leads, highest score first: the order from the rank index (keys only, so a
+   * score write moves its entry only when the score or band changes), the scores themselves read by key. A score
+   * that left this band since the index was read is left out here; it is listed under its new band.
+   */
   async ranked(model: string, band: string, limit: number, startKey?: Record<string, unknown>) {
     const out = await this.client.send(
       new QueryCommand({
@@ -184,7 +188,15 @@ export class ScoreStore {
         ExclusiveStartKey: startKey,
       }),
     );
-    return { items: out.Items ?? [], next: out.LastEvaluatedKey };
+    const order = (out.Items ?? []).map((i) => ({ pk: String(i.pk), sk: String(i.sk) }));
+    const found = new Map(
+      (await batchGet(this.client, this.tables.leads, order)).map((i) => [`${i.pk}|${i.sk}`, i]),
+    );
+    const items = order
+      .map((k) => found.get(`${k.pk}|${k.sk}`))
+      .filter((i) => i?.entity === 'score' && i.rankKey === keys.rank(model, band))
+      .map((i) => normalise(i as unknown as ScoreItem));
+    return { items, next: out.LastEvaluatedKey };
   }
 
   /** The lead ids whose profile has this e-mail domain. */
@@ -207,12 +219,16 @@ export class ScoreStore {
     return ids;
   }
 
-  /** One page of a decay shard's scores due by `due` (ISO), oldest first. */
+  /**
+   * One page of a decay shard's scores due by `due` (ISO), oldest first: the keys from the index, then the scores
+   * themselves, read consistently (the sweep's write is conditional on the revision it read). A score that moved
+   * on since its index entry was read (no longer due) is left out.
+   */
   async due(
     shard: string,
     due: string,
     startKey?: Record<string, unknown>,
-  ): Promise<{ items: ScoreItem[]; next?: Record<string, unknown> }> {
+  ): Promise<{ items: ScoreItem[]; entries: number; next?: Record<string, unknown> }> {
     const out = await this.client.send(
       new QueryCommand({
         TableName: this.tables.leads,
@@ -220,13 +236,15 @@ export class ScoreStore {
         KeyConditionExpression: 'decayShard = :shard AND decayDueAt <= :due',
         ExpressionAttributeValues: { ':shard': shard, ':due': due },
         ExclusiveStartKey: startKey,
-        Limit: 200,
+        Limit: 100,
       }),
     );
-    return {
-      items: (out.Items ?? []).map((i) => normalise(i as ScoreItem)),
-      ...(out.LastEvaluatedKey && { next: out.LastEvaluatedKey }),
-    };
+    const wanted = (out.Items ?? []).map((i) => ({ pk: String(i.pk), sk: String(i.sk) }));
+    const items = (await batchGet(this.client, this.tables.leads, wanted, { consistent: true }))
+      .filter((i) => i.entity === 'score' && typeof i.decayDueAt === 'string' && i.decayDueAt <= due)
+      .map((i) => normalise(i as unknown as ScoreItem))
+      .sort((a, b) => (a.decayDueAt! < b.decayDueAt! ? -1 : a.decayDueAt! > b.decayDueAt! ? 1 : 0));
+    return { items, entries: wanted.length, ...(out.LastEvaluatedKey && { next: out.LastEvaluatedKey }) };
   }
 }
 

@@ -47,19 +47,21 @@ export const LEADS_TABLE: TableDefinition = {
   timeToLiveAttribute: 'expiresAt',
   indexes: [
     {
-      // Scores that will change with time alone, by shard and due time: the nightly decay sweep reads only these.
+      // Scores that will change with time alone, by shard and due day: the nightly decay sweep reads only these.
+      // Keys only: an entry is written when a score's due day moves (about once a day), not on every score
+      // write, as a copy of the whole item would be; the sweep then reads each due score by its key.
       name: 'decay',
       partitionKey: { name: 'decayShard', type: 'S' },
       sortKey: { name: 'decayDueAt', type: 'S' },
-      projection: 'ALL',
+      projection: 'KEYS_ONLY',
     },
     {
-      // Scores ranked within a model and band, highest first: the list sales opens every morning.
+      // Scores ranked within a model and band, highest first: the list sales opens every morning. Keys only, for
+      // the same reason as the decay index: an entry moves when the score does, not on every write.
       name: 'rank',
       partitionKey: { name: 'rankKey', type: 'S' },
       sortKey: { name: 'rankScore', type: 'S' },
-      projection: 'INCLUDE',
-      include: ['leadId', 'model', 'score', 'grade', 'band', 'flags', 'lastActivityAt', 'updatedAt'],
+      projection: 'KEYS_ONLY',
     },
     {
       // Profiles by e-mail domain: an account's contacts, for its roll-up.
