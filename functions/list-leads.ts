@@ -1,6 +1,6 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { requireApiKey } from '../shared/http/auth.ts';
 import { httpProblems } from '../shared/http/middleware.ts';
 import { json, problems } from '../shared/http/problem.ts';

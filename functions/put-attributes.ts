@@ -1,6 +1,6 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { AttributesPatchSchema, withEmailDomain } from '../shared/domain/profile.ts';
 import { requireApiKey } from '../shared/http/auth.ts';
 import { readJsonBody } from '../shared/http/body.ts';

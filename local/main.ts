@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseDuration } from '../shared/domain/duration.ts';
 
 // CloudWatch metrics (EMF lines) mean nothing on one machine: off before any handler module creates its metrics.

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { type CompiledModel, compileModel } from './model/compile.ts';
-import { ModelError, parseModel } from './model/parse.ts';
+import { ModelError, parseModel, parseModelJson } from './model/parse.ts';
 
 /** Loads and validates the models in force, once at start-up; a bad model stops the process with every problem named. */
 export function loadModels(paths: string): CompiledModel[] {
@@ -9,7 +9,8 @@ export function loadModels(paths: string): CompiledModel[] {
     .map((p) => p.trim())
     .filter(Boolean)
     .map((path) => {
-      const result = parseModel(readFileSync(path, 'utf8'));
+      const text = readFileSync(path, 'utf8');
+      const result = path.endsWith('.json') ? parseModelJson(text) : parseModel(text);
       if (!result.ok) throw new ModelError(path, result.problems);
       return compileModel(result.model);
     });

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The activity types every integration knows; models may use custom types too. */
 export const STANDARD_ACTIVITY_TYPES = [

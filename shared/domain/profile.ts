@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { LeadId } from './activity.ts';
 
 const AttributeValue = z.union([z.string().max(512), z.number(), z.boolean(), z.null()]);

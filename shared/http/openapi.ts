@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ActivitySchema } from '../domain/activity.ts';
 import { AttributesPatchSchema } from '../domain/profile.ts';
 import { ROUTES } from './routes.ts';

@@ -1,4 +1,4 @@
-import { parse as parseYaml } from 'yaml';
+import { createRequire } from 'node:module';
 import type { z } from 'zod';
 import { type Model, ModelSchema } from './schema.ts';
 
@@ -10,11 +10,16 @@ export interface ModelProblem {
 
 export type ParseResult = { ok: true; model: Model } | { ok: false; problems: ModelProblem[] };
 
+// The YAML parser is loaded when a model written in YAML is read: deployed functions read their models as JSON
+// (written at synth), so the parser stays out of their bundles and their start-up.
+const loadCommonJs = createRequire(import.meta.url);
+
 /** Parses a model written as YAML (a superset of JSON) and validates it; every problem is reported, not just the first. */
 export function parseModel(text: string): ParseResult {
   let document: unknown;
   try {
-    document = parseYaml(text, { prettyErrors: true, uniqueKeys: true });
+    const yaml = loadCommonJs('yaml') as typeof import('yaml');
+    document = yaml.parse(text, { prettyErrors: true, uniqueKeys: true });
   } catch (error) {
     return {
       ok: false,
@@ -22,6 +27,15 @@ export function parseModel(text: string): ParseResult {
     };
   }
   return validateModel(document);
+}
+
+/** Parses a model already turned into JSON (as the stack bundles it) and validates it. */
+export function parseModelJson(text: string): ParseResult {
+  try {
+    return validateModel(JSON.parse(text));
+  } catch (error) {
+    return { ok: false, problems: [{ path: '', message: `not valid JSON: ${(error as Error).message}` }] };
+  }
 }
 
 export function validateModel(document: unknown): ParseResult {
