@@ -7,6 +7,7 @@ const suites: Record<string, () => Promise<unknown>> = {
   ingest: () => import('./ingest.ts').then((m) => m.run()),
   pipeline: () => import('./pipeline.ts').then((m) => m.run()),
   decay: () => import('./decay.ts').then((m) => m.run()),
+  coldstart: () => import('./coldstart.ts').then((m) => m.run()),
 };
 
 const name = process.argv[2];

@@ -1,24 +1,43 @@
 import { parse } from './args.ts';
+import { deployedStack, invoke } from './deployed.ts';
 import { localRuntime } from './local-state.ts';
 import { type Command, InputError, UsageError } from './main.ts';
 
 export const runDecay: Command = {
-  summary: 'Run the decay sweep now on the running local runtime',
-  usage: `Usage: leadscore decay [--at <ISO time>] [--data-dir <dir>]
+  summary: 'Run the decay sweep now, on the running local runtime or a deployed stack',
+  usage: `Usage: leadscore decay [--at <ISO time>] [--data-dir <dir>] [--stage <stage> [--region <region>]]
 
-  --at   sweep as of this time (default: now), e.g. to see where scores will be next month
+  --at      sweep as of this time (default: now), e.g. to see where scores will be next month
+  --stage   act on the deployed stack of this stage (invokes its decay-sweep function with your
+            AWS credentials) instead of the local runtime of this checkout
 
 Visits only the scores that are due (through the decay index), rewrites them, and lets
 notifications follow as for any other change. Prints how many were visited and written.`,
   async run(args) {
-    const { values } = parse(args, { at: { type: 'string' }, 'data-dir': { type: 'string' } });
+    const { values } = parse(args, {
+      at: { type: 'string' },
+      'data-dir': { type: 'string' },
+      stage: { type: 'string' },
+      region: { type: 'string' },
+    });
     if (values.at !== undefined && Number.isNaN(Date.parse(values.at)))
       throw new UsageError(`--at "${values.at}" is not an ISO 8601 time`);
+    const request = values.at === undefined ? {} : { at: new Date(values.at).toISOString() };
+    if (values.stage !== undefined) {
+      const stack = deployedStack(values.stage, values.region);
+      const result = (await invoke(stack, 'decay-sweep', request).catch((error: Error) => {
+        throw new InputError(`the decay sweep of stage "${stack.stage}" failed: ${error.message}`);
+      })) as { at: string; complete: boolean; visited: number; written: number };
+      console.log(
+        `decay as of ${result.at} on stage ${stack.stage}: ${result.visited} due score(s) visited, ${result.written} written${result.complete ? '' : '; the sweep goes on in a new invocation (see its logs)'}`,
+      );
+      return 0;
+    }
     const local = localRuntime(values['data-dir']);
     const response = await fetch(`${local.url}/local/decay`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(values.at === undefined ? {} : { at: new Date(values.at).toISOString() }),
+      body: JSON.stringify(request),
     }).catch(() => {
       throw new InputError(`the local runtime at ${local.url} does not answer: is "npm start" running?`);
     });

@@ -1,29 +1,37 @@
+import { readFileSync } from 'node:fs';
 import { loadModels } from '../shared/models.ts';
 import { rescoreLeads } from '../shared/scoring/rescore.ts';
 import { documentClient } from '../shared/store/dynamo.ts';
 import { Ledger } from '../shared/store/ledger.ts';
 import { ScoreStore } from '../shared/store/scores.ts';
 import { parse, parseAt } from './args.ts';
+import { deployedStack } from './deployed.ts';
 import { localRuntime } from './local-state.ts';
 import { type Command, InputError, UsageError } from './main.ts';
 
 export const runRescore: Command = {
   summary: 'Replay the ledger through a model: a dry run says how many leads would change band',
   usage: `Usage: leadscore rescore --model <file> [--dry-run] [--at <ISO time>] [--data-dir <dir>]
+                         [--stage <stage> [--region <region>]]
 
   --model    the model to replay (validated first)
   --dry-run  write nothing; report how many leads would change band, in each direction
   --at       score as of this time (default: now)
+  --stage    act on the deployed stack of this stage (its tables, with your AWS credentials)
+             instead of the local runtime of this checkout
 
-A real run rewrites every lead's score under the model, which must be the one in force
-(restart "npm start --models <file>" with it first, so the running handlers agree).
-Acts on the running local runtime of this checkout. Progress goes to stderr.`,
+A real run rewrites every lead's score under the model, which must be the one in force, so the
+running handlers agree: locally, restart "npm start -- --models <file>" with it first; for a
+stage, list it in cdk.json's "models" (the deployment's configuration) and deploy it first.
+Progress goes to stderr.`,
   async run(args) {
     const { values } = parse(args, {
       model: { type: 'string' },
       'dry-run': { type: 'boolean' },
       at: { type: 'string' },
       'data-dir': { type: 'string' },
+      stage: { type: 'string' },
+      region: { type: 'string' },
     });
     if (!values.model) throw new UsageError('--model is required');
     const now = parseAt(values.at);
@@ -34,24 +42,25 @@ Acts on the running local runtime of this checkout. Progress goes to stderr.`,
         throw new InputError((error as Error).message);
       }
     })();
-    const local = localRuntime(values['data-dir']);
     const dryRun = values['dry-run'] === true;
+    const target =
+      values.stage === undefined ? localTarget(values['data-dir']) : stageTarget(values.stage, values.region);
     if (!dryRun) {
-      const inForce = loadModels(local.models).find((m) => m.id === model!.id);
+      const inForce = loadModels(target.models).find((m) => m.id === model!.id);
       if (inForce?.fingerprint !== model!.fingerprint) {
         throw new InputError(
-          `model "${model!.id}" v${model!.version} in ${values.model} is not the one in force (${local.models}); restart "npm start -- --models ${values.model}" first, or use --dry-run`,
+          `model "${model!.id}" v${model!.version} in ${values.model} is not the one in force (${target.models}); ${target.howToDeploy(values.model)} first, or use --dry-run`,
         );
       }
     }
-    const client = documentClient(local.dynamodbEndpoint);
-    const ledger = new Ledger(client, local.tables, 400);
+    const client = target.client();
+    const ledger = new Ledger(client, target.tables, 400);
     const started = Date.now();
     const report = await rescoreLeads({
       model: model!,
       leadIds: ledger.leadIds(),
       ledger,
-      scores: new ScoreStore(client, local.tables),
+      scores: new ScoreStore(client, target.tables),
       dryRun,
       now,
       progress: (done) => {
@@ -71,3 +80,31 @@ Acts on the running local runtime of this checkout. Progress goes to stderr.`,
     return 0;
   },
 };
+
+/** Where a rescore reads and writes, and which models are in force there. */
+function localTarget(dataDir: string | undefined) {
+  const local = localRuntime(dataDir);
+  return {
+    tables: local.tables,
+    models: local.models,
+    client: () => documentClient(local.dynamodbEndpoint),
+    howToDeploy: (file: string) => `restart "npm start -- --models ${file}"`,
+  };
+}
+
+function stageTarget(stage: string, region: string | undefined) {
+  const stack = deployedStack(stage, region);
+  // The models a stage runs are the ones its deployment is configured with in this checkout's cdk.json.
+  const context = JSON.parse(readFileSync('cdk.json', 'utf8')).context ?? {};
+  const models: string[] = context.models ?? ['models/default.yaml'];
+  return {
+    tables: stack.tables,
+    models: models.join(','),
+    client: () => {
+      if (region) process.env.AWS_REGION = region;
+      return documentClient();
+    },
+    howToDeploy: (file: string) =>
+      `deploy it to stage "${stage}" (npx cdk deploy -c stage=${stage} -c models='["${file}"]')`,
+  };
+}

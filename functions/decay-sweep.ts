@@ -1,5 +1,6 @@
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { loadModels } from '../shared/models.ts';
 import { ageScore } from '../shared/scoring/update.ts';
 import { DECAY_SHARDS } from '../shared/store/keys.ts';
@@ -40,9 +41,29 @@ export interface SweepResult {
  */
 export async function handler(
   event: unknown,
-  context?: Pick<Context, 'getRemainingTimeInMillis'>,
+  context?: Pick<Context, 'getRemainingTimeInMillis' | 'invokedFunctionArn'>,
 ): Promise<SweepResult> {
   const request = Request.parse(event ?? {});
+  const result = await sweep(request, context);
+  // In AWS the sweep hands the rest to a fresh invocation of itself; the local runtime and the CLI loop instead.
+  if (!result.complete && config.DECAY_CONTINUE === 'invoke' && context?.invokedFunctionArn) {
+    const lambda = new LambdaClient({});
+    await lambda.send(
+      new InvokeCommand({
+        FunctionName: context.invokedFunctionArn,
+        InvocationType: 'Event',
+        Payload: JSON.stringify({ at: result.at, resume: result.resume }),
+      }),
+    );
+    logger.info('decay sweep continues in a new invocation', { resume: result.resume });
+  }
+  return result;
+}
+
+async function sweep(
+  request: z.infer<typeof Request>,
+  context: Pick<Context, 'getRemainingTimeInMillis'> | undefined,
+): Promise<SweepResult> {
   const now = request.at ? Date.parse(request.at) : Date.now();
   const due = new Date(now).toISOString();
   let visited = 0;

@@ -2,17 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { EventBridgeEvent } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ActivitySchema, EventId, Timestamp } from '../shared/domain/activity.ts';
 import { ProfileSchema, withEmailDomain } from '../shared/domain/profile.ts';
+import { BUS_DETAIL_TYPES } from '../shared/ingest/bus.ts';
 import { recordActivities } from '../shared/ingest/record.ts';
 import { count, logger, metrics } from '../shared/telemetry.ts';
 import { wire } from '../shared/wiring.ts';
 
 const { ledger, directory } = wire();
-
-/** The detail-types Leadscore's bus rule forwards here. */
-export const DETAIL_TYPES = ['leadscore.activity', 'leadscore.profile', 'leadscore.outcome'] as const;
 
 const Outcome = z.strictObject({
   leadId: z.string(),
@@ -53,7 +51,9 @@ async function ingestBusEvent(event: EventBridgeEvent<string, unknown>): Promise
       return;
     }
     default:
-      return reject(event, [{ message: `unknown detail-type; expected one of ${DETAIL_TYPES.join(', ')}` }]);
+      return reject(event, [
+        { message: `unknown detail-type; expected one of ${BUS_DETAIL_TYPES.join(', ')}` },
+      ]);
   }
 }
 

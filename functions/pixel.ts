@@ -3,10 +3,12 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { PIXEL_GIF, PIXEL_HEADERS, parsePixelHit } from '../shared/ingest/pixel.ts';
 import { recordActivities } from '../shared/ingest/record.ts';
+import { signingSecret } from '../shared/security/signing-secret.ts';
 import { count, logger, metrics } from '../shared/telemetry.ts';
 import { wire } from '../shared/wiring.ts';
 
 const { config, ledger } = wire();
+const secret = await signingSecret(config);
 
 const GIF: APIGatewayProxyStructuredResultV2 = {
   statusCode: 200,
@@ -18,12 +20,7 @@ const GIF: APIGatewayProxyStructuredResultV2 = {
 /** GET /p.gif: always the GIF. A hit that cannot be recorded is logged and counted, never shown to the page. */
 async function trackPixel(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
   const now = Date.now();
-  const hit = parsePixelHit(
-    event.queryStringParameters ?? {},
-    event.headers['user-agent'],
-    config.SIGNING_SECRET,
-    now,
-  );
+  const hit = parsePixelHit(event.queryStringParameters ?? {}, event.headers['user-agent'], secret, now);
   if (!hit.ok) {
     count(`pixel.rejected.${hit.reason}`);
     logger.warn('pixel hit rejected', { reason: hit.reason, detail: hit.detail });

@@ -1,15 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { httpProblems } from '../shared/http/middleware.ts';
 import { problems } from '../shared/http/problem.ts';
 import { recordActivities } from '../shared/ingest/record.ts';
+import { signingSecret } from '../shared/security/signing-secret.ts';
 import { verifyLeadToken, verifyRedirect } from '../shared/security/tokens.ts';
 import { count, logger } from '../shared/telemetry.ts';
 import { wire } from '../shared/wiring.ts';
 
 const { config, ledger } = wire();
+const secret = await signingSecret(config);
 
 const Query = z.object({
   u: z.url({ protocol: /^https?$/ }),
@@ -28,12 +30,12 @@ async function followLink(event: APIGatewayProxyEventV2): Promise<APIGatewayProx
       'a link needs u (an http or https URL), s (its signature) and optionally t (a lead token)',
     );
   const { u: url, s: signature, t: token } = parsed.data;
-  if (!verifyRedirect(config.SIGNING_SECRET, url, token ?? '', signature)) {
+  if (!verifyRedirect(secret, url, token ?? '', signature)) {
     count('redirect.rejected.bad-signature');
     throw problems.badRequest('the link is not signed for this target');
   }
   const now = Date.now();
-  const check = token === undefined ? undefined : verifyLeadToken(config.SIGNING_SECRET, token, now);
+  const check = token === undefined ? undefined : verifyLeadToken(secret, token, now);
   if (check?.ok) {
     try {
       await recordActivities(

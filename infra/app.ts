@@ -1,19 +1,15 @@
-import { App } from 'aws-cdk-lib';
-import { z } from 'zod';
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { stackConfig } from './config.ts';
+import { acknowledgeReviewedFindings } from './nag.ts';
 import { LeadscoreStack } from './stack.ts';
 
 const app = new App();
-const Context = z.object({
-  stage: z
-    .string()
-    .regex(/^[a-z][a-z0-9-]{0,20}$/, 'must be lower case letters, digits and -, at most 21 characters')
-    .default('dev'),
+const config = stackConfig((key) => app.node.tryGetContext(key));
+const stack = new LeadscoreStack(app, `Leadscore-${config.stage}`, {
+  config,
+  description: `Leadscore lead scoring (${config.stage})`,
 });
-const parsed = Context.safeParse({ stage: app.node.tryGetContext('stage') });
-if (!parsed.success) {
-  throw new Error(
-    `Invalid CDK context: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-  );
-}
-const { stage } = parsed.data;
-new LeadscoreStack(app, `Leadscore-${stage}`, { stage });
+// cdk-nag's AWS Solutions pack checks every synth; a finding not acknowledged in infra/nag.ts fails it.
+acknowledgeReviewedFindings(stack);
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));

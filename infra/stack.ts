@@ -1,18 +1,273 @@
-import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, TimeZone } from 'aws-cdk-lib';
+import { HttpApi, HttpMethod, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { SubscriptionFilter, Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription, SqsSubscription, UrlSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { ROUTES } from '../shared/http/routes.ts';
+import { BUS_DETAIL_TYPES } from '../shared/ingest/bus.ts';
 import { ACTIVITIES_TABLE, LEADS_TABLE } from '../shared/store/tables.ts';
+import { STREAM_CONSUMERS } from '../shared/streams.ts';
+import type { StackConfig } from './config.ts';
+import { bundledModels, FUNCTIONS, LeadscoreFunction } from './functions.ts';
+import { Operations } from './operations.ts';
 import { tableFrom } from './tables.ts';
 
 export interface LeadscoreStackProps extends StackProps {
-  stage: string;
+  config: StackConfig;
 }
 
-/** The whole system in one stack. Grows handler by handler; see docs/data-model.md for the tables. */
+/**
+ * The whole system in one stack: tables from the shared definitions, one function per handler of functions/,
+ * the HTTP API from the shared route table, the bus, the stream consumers from the shared consumer table, the
+ * nightly decay schedule, the notification topic, and alarms and a dashboard for whoever runs it.
+ */
 export class LeadscoreStack extends Stack {
   constructor(scope: Construct, id: string, props: LeadscoreStackProps) {
     super(scope, id, props);
-    const removalPolicy = props.stage === 'prod' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
-    tableFrom(this, ACTIVITIES_TABLE, removalPolicy);
-    tableFrom(this, LEADS_TABLE, removalPolicy);
+    const { config } = props;
+    const name = (what: string) => `leadscore-${config.stage}-${what}`;
+    const removalPolicy = config.stage === 'prod' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+
+    const activities = tableFrom(this, ACTIVITIES_TABLE, name('activities'), removalPolicy);
+    const leads = tableFrom(this, LEADS_TABLE, name('leads'), removalPolicy);
+
+    const signingSecret = new Secret(this, 'SigningSecret', {
+      secretName: name('signing-secret'),
+      description: 'HMAC key of Leadscore pixel tokens and signed redirects',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      removalPolicy,
+    });
+
+    // One customer-managed key for the topics (SNS needs one that subscribers' services may be granted).
+    const topicKey = new Key(this, 'TopicKey', {
+      description: 'Leadscore notification and operations topics',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const notifications = new Topic(this, 'Notifications', {
+      topicName: name('notifications'),
+      displayName: 'Leadscore threshold crossings',
+      masterKey: topicKey,
+      enforceSSL: true,
+    });
+    for (const s of config.subscriptions) {
+      notifications.addSubscription(subscriptionFor(this, s));
+    }
+
+    const environment = {
+      ACTIVITIES_TABLE: activities.tableName,
+      LEADS_TABLE: leads.tableName,
+      ACTIVITY_RETENTION_DAYS: String(config.activityRetentionDays),
+    };
+    const tables = {
+      activities: {
+        definition: ACTIVITIES_TABLE,
+        tableName: activities.tableName,
+        tableArn: activities.tableArn,
+      },
+      leads: { definition: LEADS_TABLE, tableName: leads.tableName, tableArn: leads.tableArn },
+    };
+    const models = bundledModels(config.models);
+    const functions = new Map(
+      FUNCTIONS.map((spec) => {
+        const f = new LeadscoreFunction(this, toPascal(spec.handler), {
+          spec,
+          stage: config.stage,
+          models,
+          tables,
+          logRetention: config.logRetentionDays as RetentionDays,
+          environment: {
+            ...environment,
+            ...(spec.signingSecret && { SIGNING_SECRET_ARN: signingSecret.secretArn }),
+            ...(spec.publishes && { TOPIC_ARN: notifications.topicArn }),
+          },
+        });
+        if (spec.signingSecret) signingSecret.grantRead(f.fn);
+        if (spec.publishes) notifications.grantPublish(f.fn);
+        return [spec.handler, f.fn] as const;
+      }),
+    );
+    const fn = (handler: string) => {
+      const found = functions.get(handler);
+      if (!found) throw new Error(`no function for handler ${handler}`);
+      return found;
+    };
+
+    // The HTTP API: every route of the shared route table, to its handler. API keys are checked by the handlers.
+    const accessLogs = new LogGroup(this, 'ApiAccessLogs', {
+      logGroupName: `/aws/http-api/${name('api')}`,
+      retention: config.logRetentionDays as RetentionDays,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const api = new HttpApi(this, 'Api', {
+      apiName: name('api'),
+      description: 'Leadscore: pixel, events, leads and scores',
+      createDefaultStage: false,
+    });
+    const stage = api.addStage('Stage', {
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: config.throttle,
+      accessLogSettings: { destination: new LogGroupLogDestination(accessLogs) },
+    });
+    for (const route of ROUTES) {
+      api.addRoutes({
+        path: route.path,
+        methods: [HttpMethod[route.method]],
+        integration: new HttpLambdaIntegration(`${toPascal(route.handler)}Integration`, fn(route.handler)),
+      });
+    }
+
+    // CRM and marketing tools put events on the bus; the rule hands Leadscore's detail-types to ingest-bus.
+    const bus = new EventBus(this, 'Bus', { eventBusName: name('bus') });
+    const busDeadLetters = deadLetterQueue(this, 'BusDeadLetters', name('bus-dlq'));
+    new Rule(this, 'BusRule', {
+      eventBus: bus,
+      description: 'Leadscore activities, profiles and outcomes to the ingest-bus function',
+      eventPattern: { detailType: [...BUS_DETAIL_TYPES] },
+      targets: [
+        new LambdaFunction(fn('ingest-bus'), {
+          deadLetterQueue: busDeadLetters,
+          retryAttempts: 8,
+          maxEventAge: Duration.hours(6),
+        }),
+      ],
+    });
+
+    // Stream consumers, with the settings the local runtime's poller honours too.
+    const streamDeadLetters = new Map<string, Queue>();
+    for (const consumer of STREAM_CONSUMERS) {
+      const table = consumer.table === 'activities' ? activities : leads;
+      const queue = deadLetterQueue(
+        this,
+        `${toPascal(consumer.handler)}Failures`,
+        name(`${consumer.handler}-failures`),
+      );
+      streamDeadLetters.set(consumer.handler, queue);
+      fn(consumer.handler).addEventSource(
+        new DynamoEventSource(table, {
+          startingPosition: StartingPosition.TRIM_HORIZON,
+          batchSize: consumer.batchSize,
+          maxBatchingWindow: Duration.seconds(consumer.maxBatchingWindowSeconds),
+          retryAttempts: consumer.retryAttempts,
+          maxRecordAge: Duration.seconds(consumer.maxRecordAgeSeconds),
+          bisectBatchOnError: consumer.bisectBatchOnError,
+          reportBatchItemFailures: consumer.reportBatchItemFailures,
+          onFailure: new SqsDlq(queue),
+          filters: [
+            FilterCriteria.filter({
+              ...(consumer.filter.eventName && { eventName: FilterRule.or(...consumer.filter.eventName) }),
+              ...(consumer.filter.newImageEntity && {
+                dynamodb: { NewImage: { entity: { S: FilterRule.or(...consumer.filter.newImageEntity) } } },
+              }),
+            }),
+          ],
+        }),
+      );
+    }
+
+    // The nightly decay sweep. When Lambda's time runs short it hands itself the rest (invoking itself).
+    const decay = fn('decay-sweep');
+    decay.addEnvironment('DECAY_CONTINUE', 'invoke');
+    decay.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['lambda:InvokeFunction'],
+        resources: [
+          this.formatArn({
+            service: 'lambda',
+            resource: 'function',
+            resourceName: name('decay-sweep'),
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        ],
+      }),
+    );
+    const decayDeadLetters = deadLetterQueue(this, 'DecayDeadLetters', name('decay-dlq'));
+    new Schedule(this, 'DecaySchedule', {
+      scheduleName: name('decay'),
+      description: 'The nightly decay sweep',
+      schedule: ScheduleExpression.expression(config.decaySchedule, TimeZone.of(config.decayTimeZone)),
+      target: new LambdaInvoke(decay, {
+        retryAttempts: 3,
+        maxEventAge: Duration.hours(2),
+        deadLetterQueue: decayDeadLetters,
+      }),
+    });
+
+    const operations = new Operations(this, 'Operations', {
+      stage: config.stage,
+      key: topicKey,
+      alarmEmail: config.alarmEmail,
+      functions: [...functions.values()],
+      streamConsumers: STREAM_CONSUMERS.map((c) => fn(c.handler)),
+      deadLetterQueues: [busDeadLetters, decayDeadLetters, ...streamDeadLetters.values()],
+      api,
+      tables: [activities, leads],
+    });
+
+    const url = stage.url.replace(/\/$/, '');
+    new CfnOutput(this, 'ApiUrl', { value: url, description: 'The HTTP API' });
+    new CfnOutput(this, 'PixelSnippet', {
+      value: `<img src="${url}/p.gif?t=LEAD_TOKEN&e=page_view" width="1" height="1" alt="" style="position:absolute">`,
+      description: 'Paste into pages and e-mails; LEAD_TOKEN from `leadscore token`',
+    });
+    new CfnOutput(this, 'TopicArn', { value: notifications.topicArn, description: 'Threshold crossings' });
+    new CfnOutput(this, 'BusName', { value: bus.eventBusName, description: 'Send CRM events here' });
+    new CfnOutput(this, 'OperationsTopicArn', { value: operations.topic.topicArn, description: 'Alarms' });
+    new CfnOutput(this, 'SigningSecretArn', {
+      value: signingSecret.secretArn,
+      description: 'Pixel-token key',
+    });
   }
+}
+
+function deadLetterQueue(scope: Construct, id: string, queueName: string): Queue {
+  return new Queue(scope, id, {
+    queueName,
+    encryption: QueueEncryption.SQS_MANAGED,
+    enforceSSL: true,
+    retentionPeriod: Duration.days(14),
+  });
+}
+
+function subscriptionFor(scope: Construct, s: StackConfig['subscriptions'][number]) {
+  const filterPolicy = s.filterPolicy ? filterPolicyOf(s.filterPolicy) : undefined;
+  const options = filterPolicy ? { filterPolicy } : {};
+  switch (s.protocol) {
+    case 'email':
+      return new EmailSubscription(s.endpoint, options);
+    case 'https':
+      return new UrlSubscription(s.endpoint, { ...options, rawMessageDelivery: false });
+    case 'sqs':
+      return new SqsSubscription(
+        Queue.fromQueueArn(scope, `Subscriber${s.endpoint.split(':').pop()}`, s.endpoint),
+        options,
+      );
+  }
+}
+
+function filterPolicyOf(policy: Record<string, string[]>) {
+  // One allow-list per message attribute: type, model, band, direction (README, "Notifications").
+  return Object.fromEntries(
+    Object.entries(policy).map(([attribute, values]) => [
+      attribute,
+      SubscriptionFilter.stringFilter({ allowlist: values }),
+    ]),
+  );
+}
+
+function toPascal(handler: string): string {
+  return handler.replace(/(^|-)([a-z])/g, (_, __, c: string) => c.toUpperCase());
 }

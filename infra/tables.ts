@@ -14,9 +14,11 @@ import type { TableDefinition } from '../shared/store/tables.ts';
 export function tableFrom(
   scope: Construct,
   definition: TableDefinition,
+  tableName: string,
   removalPolicy: RemovalPolicy,
 ): TableV2 {
   return new TableV2(scope, `${definition.id[0]!.toUpperCase()}${definition.id.slice(1)}Table`, {
+    tableName,
     partitionKey: {
       name: definition.partitionKey.name,
       type: AttributeType[definition.partitionKey.type === 'S' ? 'STRING' : 'NUMBER'],

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join, resolve } from 'node:path';
 import type { EventBridgeEvent } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { SweepResult } from '../functions/decay-sweep.ts';
 import { HttpProblem, json, problemResponse } from '../shared/http/problem.ts';
 import { matchPath, ROUTES } from '../shared/http/routes.ts';

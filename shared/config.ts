@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * What every handler reads from its environment, validated once at start-up. A missing or malformed variable
@@ -7,8 +7,12 @@ import { z } from 'zod';
 const Environment = z.object({
   ACTIVITIES_TABLE: z.string().min(3),
   LEADS_TABLE: z.string().min(3),
-  /** HMAC key for pixel tokens and redirect signatures: at least 32 characters. */
-  SIGNING_SECRET: z.string().min(32, 'must be at least 32 characters'),
+  /**
+   * HMAC key for pixel tokens and redirect signatures, at least 32 characters: the value itself (local runtime,
+   * tests), or the ARN of the Secrets Manager secret holding it (AWS). Only the pixel and the redirect need it.
+   */
+  SIGNING_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  SIGNING_SECRET_ARN: z.string().startsWith('arn:').optional(),
   /** Set by the local runtime (DynamoDB Local); unset in AWS. */
   DYNAMODB_ENDPOINT: z.url().optional(),
   ACTIVITY_RETENTION_DAYS: z.coerce.number().int().positive().default(400),
@@ -16,6 +20,8 @@ const Environment = z.object({
   LEADSCORE_MODELS: z.string().min(1).default('models/default.yaml'),
   /** Where notifications go: an SNS topic in AWS, or the local runtime's topic. One of them is needed to notify. */
   TOPIC_ARN: z.string().startsWith('arn:').optional(),
+  /** Set by the stack on the decay sweep: a paused sweep invokes itself to go on. */
+  DECAY_CONTINUE: z.enum(['invoke']).optional(),
   LOCAL_TOPIC_URL: z.url().optional(),
 });
 

@@ -1,16 +1,56 @@
 import { App } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
+import { stackConfig } from '../../infra/config.ts';
+import { FUNCTIONS, type TableAccess } from '../../infra/functions.ts';
 import { LeadscoreStack } from '../../infra/stack.ts';
+import { ROUTES } from '../../shared/http/routes.ts';
+import { BUS_DETAIL_TYPES } from '../../shared/ingest/bus.ts';
 import { TABLES } from '../../shared/store/tables.ts';
+import { STREAM_CONSUMERS } from '../../shared/streams.ts';
 
-const template = Template.fromStack(new LeadscoreStack(new App(), 'Test', { stage: 'test' }));
+type Resource = { Type: string; Properties: Record<string, unknown> };
+
+/** The stack as `cdk synth` builds it from this context; bundling skipped (the synth test bundles for real). */
+function synth(context: Record<string, unknown> = {}) {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new LeadscoreStack(app, 'Test', { config: stackConfig((k) => context[k]) });
+  return Template.fromStack(stack);
+}
+
+const template = synth({
+  stage: 'test',
+  alarmEmail: 'ops@example.com',
+  subscriptions: [
+    {
+      protocol: 'https',
+      endpoint: 'https://crm.example.com/hooks/leadscore',
+      filterPolicy: { band: ['hot', 'mql'] },
+    },
+    { protocol: 'email', endpoint: 'sales@example.com' },
+    { protocol: 'sqs', endpoint: 'arn:aws:sqs:eu-west-1:123456789012:crm-inbox' },
+  ],
+});
+const resources = template.toJSON().Resources as Record<string, Resource>;
+const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+const functionNamed = (handler: string) => {
+  const found = ofType('AWS::Lambda::Function').find(
+    ([, r]) => r.Properties.FunctionName === `leadscore-test-${handler}`,
+  );
+  if (!found) throw new Error(`no function for ${handler}`);
+  return { id: found[0], props: found[1].Properties };
+};
+const refId = (value: unknown): string => {
+  const v = value as { Ref?: string; 'Fn::GetAtt'?: [string, string] };
+  return v.Ref ?? v['Fn::GetAtt']![0];
+};
 
 describe('tables', () => {
   it.each(TABLES)(
-    '$id is built from its shared definition: keys, stream, TTL, on demand, PITR, encrypted',
+    '$id is built from its shared definition: keys, indexes, stream, TTL, on demand, PITR, encrypted',
     (table) => {
       template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+        TableName: `leadscore-test-${table.id}`,
         KeySchema: [
           { AttributeName: table.partitionKey.name, KeyType: 'HASH' },
           { AttributeName: table.sortKey.name, KeyType: 'RANGE' },
@@ -19,19 +59,320 @@ describe('tables', () => {
         StreamSpecification: { StreamViewType: table.stream },
         TimeToLiveSpecification: { AttributeName: table.timeToLiveAttribute, Enabled: true },
         SSESpecification: { SSEEnabled: true },
-        Replicas: [expectPitr()],
+        Replicas: [
+          Match.objectLike({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } }),
+        ],
+        ...(table.indexes.length > 0 && {
+          GlobalSecondaryIndexes: table.indexes.map((index) =>
+            Match.objectLike({
+              IndexName: index.name,
+              Projection: Match.objectLike({ ProjectionType: index.projection }),
+            }),
+          ),
+        }),
       });
     },
   );
 
   it('has exactly the shared tables', () => {
-    expect(Object.keys(template.findResources('AWS::DynamoDB::GlobalTable'))).toHaveLength(TABLES.length);
+    expect(ofType('AWS::DynamoDB::GlobalTable')).toHaveLength(TABLES.length);
   });
 });
 
-function expectPitr() {
+describe('functions', () => {
+  it('has one function per handler spec and no other', () => {
+    expect(
+      ofType('AWS::Lambda::Function')
+        .map(([, r]) => r.Properties.FunctionName)
+        .sort(),
+    ).toEqual(FUNCTIONS.map((f) => `leadscore-test-${f.handler}`).sort());
+  });
+
+  it.each(FUNCTIONS)(
+    '$handler: Node 24 on arm64, sized, its own log group with retention, models bundled',
+    (spec) => {
+      const fn = functionNamed(spec.handler);
+      expect(fn.props).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+        MemorySize: spec.memoryMb,
+        Timeout: spec.timeoutSeconds,
+        LoggingConfig: { LogFormat: 'JSON' },
+      });
+      const env = (fn.props.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(env.LEADSCORE_MODELS).toBe('models/default.json');
+      expect(env.NODE_OPTIONS).toBe('--enable-source-maps');
+      expect(env.SIGNING_SECRET).toBeUndefined();
+      expect(env.SIGNING_SECRET_ARN !== undefined).toBe(spec.signingSecret === true);
+      expect(env.TOPIC_ARN !== undefined).toBe(spec.publishes === true);
+      const logGroup = resources[refId((fn.props.LoggingConfig as { LogGroup: unknown }).LogGroup)]!;
+      expect(logGroup.Properties).toMatchObject({
+        LogGroupName: `/aws/lambda/leadscore-test-${spec.handler}`,
+        RetentionInDays: 30,
+      });
+    },
+  );
+
+  it.each(FUNCTIONS)('$handler: may do exactly what its spec names, on exactly those resources', (spec) => {
+    const fn = functionNamed(spec.handler);
+    const role = refId(fn.props.Role);
+    expect(resources[role]!.Properties.ManagedPolicyArns).toBeUndefined();
+    const statements = ofType('AWS::IAM::Policy')
+      .filter(([, p]) => (p.Properties.Roles as unknown[]).some((r) => refId(r) === role))
+      .flatMap(([, p]) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+    for (const s of statements) expect(s.Effect).toBe('Allow');
+
+    // DynamoDB item actions, per table (streams are granted to the event source mapping separately).
+    const granted = new Map<string, Set<string>>();
+    for (const s of statements) {
+      const actions = [s.Action].flat().filter((a) => a.startsWith('dynamodb:') && !isStreamAction(a));
+      for (const resource of [s.Resource].flat()) {
+        const key = resourceKey(resource);
+        for (const a of actions) granted.set(key, new Set([...(granted.get(key) ?? []), a]));
+      }
+    }
+    const expected = new Map<string, Set<string>>();
+    for (const [table, grant] of [
+      ['ActivitiesTable', spec.activities],
+      ['LeadsTable', spec.leads],
+    ] as const) {
+      if (!grant) continue;
+      const actions = new Set(grant.access.flatMap(actionsOf));
+      expected.set(table, actions);
+      for (const index of grant.indexes ?? []) expected.set(`${table}/index/${index}`, actions);
+    }
+    expect(Object.fromEntries([...granted].map(([k, v]) => [k, [...v].sort()]))).toEqual(
+      Object.fromEntries([...expected].map(([k, v]) => [k, [...v].sort()])),
+    );
+
+    // Nothing else: logs to its own group, the secret, the topic, its stream's failure queue, itself (decay).
+    const other = statements.flatMap((s) => [s.Action].flat()).filter((a) => !a.startsWith('dynamodb:'));
+    const allowed = new Set([
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      ...(spec.signingSecret ? ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'] : []),
+      ...(spec.publishes ? ['sns:Publish', 'kms:GenerateDataKey*', 'kms:Decrypt'] : []),
+      ...(STREAM_CONSUMERS.some((c) => c.handler === spec.handler)
+        ? ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl']
+        : []),
+      ...(spec.handler === 'decay-sweep' ? ['lambda:InvokeFunction'] : []),
+    ]);
+    for (const action of other) expect(allowed, `${spec.handler} may ${action}`).toContain(action);
+    // Only listing streams, which has no narrower resource, may name every resource.
+    for (const s of statements)
+      if (s.Resource === '*') expect([s.Action].flat(), spec.handler).toEqual(['dynamodb:ListStreams']);
+  });
+});
+
+describe('HTTP API', () => {
+  it('is an HTTP API with throttling and access logs', () => {
+    template.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'HTTP' });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: 1000, ThrottlingBurstLimit: 2000 },
+      AccessLogSettings: Match.objectLike({ DestinationArn: Match.anyValue() }),
+    });
+  });
+
+  it.each(ROUTES)('$method $path goes to $handler', (route) => {
+    const found = ofType('AWS::ApiGatewayV2::Route').find(
+      ([, r]) => r.Properties.RouteKey === `${route.method} ${route.path}`,
+    );
+    expect(found).toBeDefined();
+    const target = JSON.stringify(found![1].Properties.Target);
+    const integration = ofType('AWS::ApiGatewayV2::Integration').find(([id]) => target.includes(id))!;
+    expect(integration[1].Properties).toMatchObject({
+      IntegrationType: 'AWS_PROXY',
+      PayloadFormatVersion: '2.0',
+    });
+    expect(refId(integration[1].Properties.IntegrationUri)).toBe(functionNamed(route.handler).id);
+  });
+
+  it('has no route the shared route table does not', () => {
+    expect(ofType('AWS::ApiGatewayV2::Route')).toHaveLength(ROUTES.length);
+  });
+});
+
+describe('streams', () => {
+  it.each(STREAM_CONSUMERS)('$handler reads its table stream with the shared settings', (consumer) => {
+    const fn = functionNamed(consumer.handler);
+    const mapping = ofType('AWS::Lambda::EventSourceMapping').find(
+      ([, r]) => refId(r.Properties.FunctionName) === fn.id,
+    )!;
+    expect(mapping).toBeDefined();
+    const p = mapping[1].Properties;
+    expect(p).toMatchObject({
+      StartingPosition: 'TRIM_HORIZON',
+      BatchSize: consumer.batchSize,
+      MaximumBatchingWindowInSeconds: consumer.maxBatchingWindowSeconds,
+      MaximumRetryAttempts: consumer.retryAttempts,
+      MaximumRecordAgeInSeconds: consumer.maxRecordAgeSeconds,
+      BisectBatchOnFunctionError: consumer.bisectBatchOnError,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    expect(refId(p.EventSourceArn)).toMatch(
+      consumer.table === 'activities' ? /^ActivitiesTable/ : /^LeadsTable/,
+    );
+    const queue =
+      resources[
+        refId((p.DestinationConfig as { OnFailure: { Destination: unknown } }).OnFailure.Destination)
+      ]!;
+    expect(queue.Type).toBe('AWS::SQS::Queue');
+    expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
+    const pattern = JSON.parse((p.FilterCriteria as { Filters: { Pattern: string }[] }).Filters[0]!.Pattern);
+    expect(pattern.eventName).toEqual(consumer.filter.eventName);
+    if (consumer.filter.newImageEntity)
+      expect(pattern.dynamodb.NewImage.entity.S).toEqual(consumer.filter.newImageEntity);
+  });
+});
+
+describe('bus, schedule, topics, secret', () => {
+  it('forwards the Leadscore detail-types from the custom bus to ingest-bus, with retries and a dead-letter queue', () => {
+    template.hasResourceProperties('AWS::Events::EventBus', { Name: 'leadscore-test-bus' });
+    const [, rule] = ofType('AWS::Events::Rule')[0]!;
+    expect(rule.Properties.EventPattern).toEqual({ 'detail-type': [...BUS_DETAIL_TYPES] });
+    const [target] = rule.Properties.Targets as Record<string, unknown>[];
+    expect(refId(target!.Arn)).toBe(functionNamed('ingest-bus').id);
+    expect(target).toMatchObject({
+      RetryPolicy: { MaximumRetryAttempts: 8 },
+      DeadLetterConfig: { Arn: { 'Fn::GetAtt': [expect.stringMatching(/^BusDeadLetters/), 'Arn'] } },
+    });
+  });
+
+  it('runs the decay sweep on the configured schedule', () => {
+    const custom = synth({ decaySchedule: 'cron(30 3 * * ? *)', decayTimeZone: 'Europe/Berlin' });
+    custom.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(30 3 * * ? *)',
+      ScheduleExpressionTimezone: 'Europe/Berlin',
+      Target: Match.objectLike({ RetryPolicy: { MaximumEventAgeInSeconds: 7200, MaximumRetryAttempts: 3 } }),
+    });
+    const [, schedule] = ofType('AWS::Scheduler::Schedule')[0]!;
+    expect(refId((schedule.Properties.Target as { Arn: unknown }).Arn)).toBe(functionNamed('decay-sweep').id);
+  });
+
+  it('encrypts both topics with a rotating key, and subscribes what the configuration lists, with filter policies', () => {
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    for (const name of ['leadscore-test-notifications', 'leadscore-test-operations'])
+      template.hasResourceProperties('AWS::SNS::Topic', {
+        TopicName: name,
+        KmsMasterKeyId: Match.anyValue(),
+      });
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'https',
+      Endpoint: 'https://crm.example.com/hooks/leadscore',
+      FilterPolicy: { band: ['hot', 'mql'] },
+    });
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'sales@example.com',
+    });
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'sqs',
+      Endpoint: 'arn:aws:sqs:eu-west-1:123456789012:crm-inbox',
+    });
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'ops@example.com',
+    });
+  });
+
+  it('generates the signing secret in Secrets Manager', () => {
+    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      Name: 'leadscore-test-signing-secret',
+      GenerateSecretString: Match.objectLike({ PasswordLength: 64 }),
+    });
+  });
+});
+
+describe('operations', () => {
+  const alarms = ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
+  const opsTopic = ofType('AWS::SNS::Topic').find(
+    ([, t]) => t.Properties.TopicName === 'leadscore-test-operations',
+  )![0];
+  const on = (metric: string, dimension: string) =>
+    alarms.filter(
+      (a) =>
+        a.MetricName === metric &&
+        JSON.stringify(a.Dimensions).includes(dimension) &&
+        JSON.stringify(a.AlarmActions).includes(opsTopic),
+    );
+
+  it.each(FUNCTIONS)('$handler: alarms on errors and throttles, to the operations topic', (spec) => {
+    const id = functionNamed(spec.handler).id;
+    expect(on('Errors', id)).toHaveLength(1);
+    expect(on('Throttles', id)).toHaveLength(1);
+  });
+
+  it('alarms on iterator age of every stream consumer and on every dead-letter queue', () => {
+    for (const c of STREAM_CONSUMERS) expect(on('IteratorAge', functionNamed(c.handler).id)).toHaveLength(1);
+    for (const [id] of ofType('AWS::SQS::Queue'))
+      expect(on('ApproximateNumberOfMessagesVisible', id), id).toHaveLength(1);
+  });
+
+  it('has a dashboard and the outputs a team needs', () => {
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(Object.keys(outputs)).toEqual(
+      expect.arrayContaining(['ApiUrl', 'PixelSnippet', 'TopicArn', 'BusName', 'OperationsTopicArn']),
+    );
+    expect(JSON.stringify(outputs.PixelSnippet!.Value)).toContain('/p.gif?t=LEAD_TOKEN');
+  });
+});
+
+describe('configuration', () => {
+  it.each([
+    [{ stage: 'Prod!' }, /stage: must be lower case/],
+    [{ decaySchedule: 'every night' }, /decaySchedule: must be cron\(/],
+    [{ alarmEmail: 'nobody' }, /alarmEmail: /],
+    [
+      { subscriptions: [{ protocol: 'https', endpoint: 'http://insecure.example.com' }] },
+      /subscriptions\.0\.endpoint/,
+    ],
+    [{ logRetentionDays: 42 }, /logRetentionDays: must be one of/],
+    [{ models: ['models/missing.yaml'] }, /models: .*missing\.yaml/],
+    [{ throttle: '{"rateLimit": 0, "burstLimit": 10}' }, /throttle\.rateLimit/],
+  ])('%j fails synth naming the field', (context, message) => {
+    expect(() => stackConfig((k) => (context as Record<string, unknown>)[k])).toThrow(message);
+  });
+
+  it('reads lists given on the command line as JSON', () => {
+    const config = stackConfig((k) =>
+      k === 'models' ? '["models/default.yaml","models/product-led.yaml"]' : undefined,
+    );
+    expect(config.models).toEqual(['models/default.yaml', 'models/product-led.yaml']);
+  });
+});
+
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+}
+
+const isStreamAction = (a: string) =>
+  [
+    'dynamodb:DescribeStream',
+    'dynamodb:GetRecords',
+    'dynamodb:GetShardIterator',
+    'dynamodb:ListStreams',
+  ].includes(a);
+
+function actionsOf(access: TableAccess): string[] {
   return {
-    PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
-    Region: { Ref: 'AWS::Region' },
-  };
+    read: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'],
+    write: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem'],
+    delete: ['dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'],
+    scan: ['dynamodb:Scan'],
+  }[access];
+}
+
+/** "ActivitiesTable" for the table's ARN, "LeadsTable/index/rank" for an index's. */
+function resourceKey(resource: unknown): string {
+  const text = JSON.stringify(resource);
+  const table = /"(ActivitiesTable|LeadsTable)[0-9A-F]{8}"/.exec(text)?.[1] ?? text;
+  const index = /\/index\/([a-z]+)/.exec(text)?.[1];
+  return index ? `${table}/index/${index}` : table;
 }

@@ -1,0 +1,115 @@
+import * as z from 'zod';
+import { loadModels } from '../shared/models.ts';
+
+/** CloudWatch Logs accepts these retention periods only. */
+const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+const FilterPolicy = z.record(z.string(), z.array(z.string()).min(1));
+
+const Subscription = z.discriminatedUnion('protocol', [
+  z.strictObject({
+    protocol: z.literal('email'),
+    endpoint: z.email(),
+    filterPolicy: FilterPolicy.optional(),
+  }),
+  z.strictObject({
+    protocol: z.literal('https'),
+    endpoint: z.url({ protocol: /^https$/, error: 'must be an https:// URL' }),
+    filterPolicy: FilterPolicy.optional(),
+  }),
+  z.strictObject({
+    protocol: z.literal('sqs'),
+    endpoint: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_.-]+$/, 'must be an SQS queue ARN'),
+    filterPolicy: FilterPolicy.optional(),
+  }),
+]);
+
+/**
+ * A deployment's configuration: the CDK context (cdk.json, or `-c key=value` on the command line, JSON for
+ * lists). Validated before anything is built: a bad value fails `cdk synth` with the name of the field.
+ */
+export const StackConfigSchema = z.strictObject({
+  /** Names the stack (Leadscore-<stage>) and its resources; `prod` keeps tables on stack deletion. */
+  stage: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{0,20}$/, 'must be lower case letters, digits and -, at most 21 characters')
+    .default('dev'),
+  /** The scoring models in force, as files of this checkout; each is validated here and bundled with the functions. */
+  models: z
+    .array(z.string().regex(/^[\w./-]+\.ya?ml$/, 'must be a .yaml file path'))
+    .min(1)
+    .default(['models/default.yaml']),
+  /** When the nightly decay sweep runs: an EventBridge Scheduler cron expression, in `decayTimeZone`. */
+  decaySchedule: z
+    .string()
+    .regex(
+      /^cron\(\S+ \S+ \S+ \S+ \S+ \S+\)$/,
+      'must be cron(minutes hours day-of-month month day-of-week year)',
+    )
+    .default('cron(0 2 * * ? *)'),
+  decayTimeZone: z.string().min(1).default('UTC'),
+  /** Who hears the operations topic's alarms; none: subscribe to the topic yourself. */
+  alarmEmail: z.email().optional(),
+  /** Subscribers of the notification topic, with optional SNS filter policies (message attributes). */
+  subscriptions: z.array(Subscription).default([]),
+  /** How long the activity ledger and score history are kept. */
+  activityRetentionDays: z.number().int().min(1).max(3650).default(400),
+  logRetentionDays: z
+    .number()
+    .refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), {
+      error: `must be one of ${LOG_RETENTION_DAYS.join(', ')}`,
+    })
+    .default(30),
+  /** API Gateway throttling for the whole API (requests per second, and burst). */
+  throttle: z
+    .strictObject({
+      rateLimit: z.number().int().min(1).max(100_000),
+      burstLimit: z.number().int().min(1).max(50_000),
+    })
+    .default({ rateLimit: 1000, burstLimit: 2000 }),
+});
+
+export type StackConfig = z.infer<typeof StackConfigSchema>;
+
+export class StackConfigError extends Error {
+  override name = 'StackConfigError';
+}
+
+const KEYS = Object.keys(StackConfigSchema.shape) as (keyof StackConfig)[];
+
+/**
+ * Reads the configuration from CDK context. Values given with `-c` arrive as strings: a list or object is parsed
+ * as JSON. Models are loaded, so an invalid model fails synth with its problems.
+ */
+export function stackConfig(context: (key: string) => unknown): StackConfig {
+  const raw: Record<string, unknown> = {};
+  for (const key of KEYS) {
+    let value = context(key);
+    if (typeof value === 'string' && /^[[{]|^\d+$/.test(value.trim())) {
+      try {
+        value = JSON.parse(value);
+      } catch {
+        throw new StackConfigError(`invalid Leadscore configuration: ${key}: is not valid JSON`);
+      }
+    }
+    if (value !== undefined) raw[key] = value;
+  }
+  const parsed = StackConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new StackConfigError(
+      `invalid Leadscore configuration: ${parsed.error.issues
+        .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+        .join('; ')}`,
+    );
+  }
+  try {
+    loadModels(parsed.data.models.join(','));
+  } catch (error) {
+    throw new StackConfigError(`invalid Leadscore configuration: models: ${(error as Error).message}`);
+  }
+  return parsed.data;
+}

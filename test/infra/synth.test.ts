@@ -1,0 +1,39 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { FUNCTIONS } from '../../infra/functions.ts';
+import { loadModels } from '../../shared/models.ts';
+
+const out = mkdtempSync(join(tmpdir(), 'leadscore-synth-'));
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+describe('cdk synth', () => {
+  it('builds the stack offline (no Docker, no AWS credentials) and bundles every function with its models', async () => {
+    const env = { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: '' };
+    await promisify(execFile)('npx', ['cdk', 'synth', '--quiet', '-o', out, '-c', 'stage=ci'], { env });
+    const template = JSON.parse(readFileSync(join(out, 'Leadscore-ci.template.json'), 'utf8'));
+    const functions = Object.values(template.Resources as Record<string, Resource>).filter(
+      (r) => r.Type === 'AWS::Lambda::Function',
+    );
+    expect(functions.map((f) => f.Properties.FunctionName).sort()).toEqual(
+      FUNCTIONS.map((f) => `leadscore-ci-${f.handler}`).sort(),
+    );
+    for (const fn of functions) {
+      const asset = join(out, fn.Metadata['aws:asset:path']);
+      expect(statSync(join(asset, 'index.mjs')).size, fn.Properties.FunctionName).toBeGreaterThan(1000);
+      expect(existsSync(join(asset, 'index.mjs.map'))).toBe(true);
+      // The model as JSON, the same model: it loads, with the fingerprint the YAML gives.
+      const [bundled] = loadModels(join(asset, 'models/default.json'));
+      expect(bundled!.fingerprint).toBe(loadModels('models/default.yaml')[0]!.fingerprint);
+    }
+  }, 180_000);
+});
+
+interface Resource {
+  Type: string;
+  Properties: { FunctionName: string };
+  Metadata: { 'aws:asset:path': string };
+}
