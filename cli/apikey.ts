@@ -2,27 +2,37 @@ import { hashApiKey, newApiKey } from '../shared/security/apikeys.ts';
 import { documentClient } from '../shared/store/dynamo.ts';
 import { LeadDirectory } from '../shared/store/leads.ts';
 import { parse } from './args.ts';
+import { deployedStack } from './deployed.ts';
 import { localRuntime } from './local-state.ts';
 import { type Command, UsageError } from './main.ts';
 
 export const runApiKey: Command = {
   summary: 'Create an API key for the /v1 routes (only its hash is stored)',
-  usage: `Usage: leadscore apikey create [--name <name>] [--data-dir <dir>] [--table <leads table>]
+  usage: `Usage: leadscore apikey create [--name <name>] [--data-dir <dir>] [--stage <stage> [--region <region>]]
 
-Acts on the running local runtime of this checkout (npm start) unless --table names the leads table of a
-deployed stack (AWS credentials from the environment). Prints the key once; it cannot be shown again.`,
+Acts on the running local runtime of this checkout (npm start) unless --stage names a deployed stack (its leads
+table, with AWS credentials from the environment; --table <name> names a table directly). Prints the key once;
+it cannot be shown again.`,
   async run(args) {
     const { values, positionals } = parse(
       args,
-      { name: { type: 'string' }, 'data-dir': { type: 'string' }, table: { type: 'string' } },
+      {
+        name: { type: 'string' },
+        'data-dir': { type: 'string' },
+        table: { type: 'string' },
+        stage: { type: 'string' },
+        region: { type: 'string' },
+      },
       1,
     );
     if (positionals[0] !== 'create') throw new UsageError('the only action is "create"');
-    const local = values.table ? undefined : localRuntime(values['data-dir']);
+    if (values.region) process.env.AWS_REGION = values.region;
+    const table = values.table ?? (values.stage ? deployedStack(values.stage).tables.leads : undefined);
+    const local = table ? undefined : localRuntime(values['data-dir']);
     const client = documentClient(local?.dynamodbEndpoint);
     const directory = new LeadDirectory(client, {
       activities: local?.tables.activities ?? '',
-      leads: values.table ?? local!.tables.leads,
+      leads: table ?? local!.tables.leads,
     });
     const key = newApiKey();
     await directory.putApiKey(hashApiKey(key), values.name ?? 'cli', Date.now());
