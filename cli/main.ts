@@ -1,8 +1,11 @@
 import { runApiKey } from './apikey.ts';
 import { runDecay } from './decay.ts';
+import { runEvaluate } from './evaluate.ts';
 import { runRescore } from './rescore.ts';
 import { runScore } from './score.ts';
+import { runSynth } from './synth.ts';
 import { runToken } from './token.ts';
+import { runTrain } from './train.ts';
 import { runValidate } from './validate.ts';
 
 export interface Command {
@@ -18,6 +21,9 @@ const COMMANDS: Record<string, Command> = {
   apikey: runApiKey,
   decay: runDecay,
   rescore: runRescore,
+  synth: runSynth,
+  evaluate: runEvaluate,
+  train: runTrain,
 };
 
 const HELP = `leadscore: lead scoring from the command line

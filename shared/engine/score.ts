@@ -121,11 +121,12 @@ export function scoreWithFit(
   contributions.push(...fitResult.contributions);
   if (fitResult.disqualified) flags.add(DISQUALIFIED);
   const fit = fitResult.fit;
-  const score = clamp(
+  const linear = clamp(
     round2(behaviour + (model.source.fit.addToScore ? fit : 0)),
     model.source.score.floor,
     model.source.score.cap,
   );
+  const score = model.source.link ? probabilityPercent(model.source.link.intercept, linear) : linear;
   const band = classifyBand(model.source.bands, score, previousBand, flags.has(DISQUALIFIED));
   const grade = fitResult.grade;
 
@@ -298,6 +299,11 @@ function makeScratch(n: number) {
 }
 
 /** Half away from zero, to hundredths; never -0. */
+/** A predictive model's score: the probability of converting, in percent, from its terms in hundredths of a logit. */
+export function probabilityPercent(intercept: number, terms: number): number {
+  return round2(100 / (1 + Math.exp(-(intercept + terms / 100))));
+}
+
 export function round2(x: number): number {
   const r = (Math.sign(x) * Math.round(Math.abs(x) * 100 + 1e-9)) / 100;
   return r === 0 ? 0 : r;

@@ -176,7 +176,14 @@ export const ModelSchema = z
     version: z.number().int().positive(),
     name: z.string().min(1).max(200),
     description: z.string().max(2000).optional(),
-    kind: z.literal('rules').default('rules'),
+    /**
+     * rules: the score is the sum of points. predictive: the points are terms of a logistic model (in hundredths
+     * of a logit) and the score is the probability of converting, in percent: 100 / (1 + e^-(intercept + sum/100)).
+     */
+    kind: z.enum(['rules', 'predictive']).default('rules'),
+    link: z.strictObject({ intercept: z.number().finite() }).optional(),
+    /** How a predictive model was trained (written by `leadscore train`), for the record. */
+    training: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
     horizon: Duration.default(365 * 86_400_000),
     decay: Decay.default({ kind: 'none' }),
     scoreBots: z.boolean().default(false),
@@ -251,6 +258,14 @@ function checkReferences(document: Model, ctx: z.RefinementCtx): void {
   for (const [i, g] of groups.entries()) checkBounds(g, ['groups', i], issue);
   if (isRecord(model.score)) checkBounds(model.score, ['score'], issue);
   if (isRecord(model.fit)) checkBounds(model.fit, ['fit'], issue);
+
+  if (model.kind === 'predictive') {
+    if (!isRecord(model.link)) issue(['link'], 'a predictive model needs "link" (its intercept)');
+    if (isRecord(model.fit) && model.fit.addToScore !== true)
+      issue(['fit', 'addToScore'], 'must be true in a predictive model (fit terms are part of the logit)');
+    if (isRecord(model.score) && (model.score.cap !== undefined || model.score.floor !== undefined))
+      issue(['score'], "a predictive model's score is a probability: no cap or floor");
+  } else if (model.link !== undefined) issue(['link'], 'only a predictive model has a "link"');
 
   const ruleIds = rules.map((r) => str(r.id));
   for (const i of duplicates(ruleIds)) issue(['rules', i, 'id'], `duplicate rule id "${ruleIds[i]}"`);

@@ -115,3 +115,27 @@ describe('model validation names the path and the problem', () => {
     expect(problems('model: [unclosed')[0]).toMatch(/^: not valid YAML or JSON/);
   });
 });
+
+describe('predictive models', () => {
+  const rule = 'rules: [{ id: r, group: g, points: 12.5, when: { type: page_view } }]';
+  it('need a link, fit terms in the logit, and no score bounds', () => {
+    expect(problems(`${base}kind: predictive\n${rule}\nscore: { cap: 50 }`)).toEqual([
+      'link: a predictive model needs "link" (its intercept)',
+      'fit.addToScore: must be true in a predictive model (fit terms are part of the logit)',
+      "score: a predictive model's score is a probability: no cap or floor",
+    ]);
+  });
+
+  it('a rule model has no link', () => {
+    expect(problems(`${base}${rule}\nlink: { intercept: -2 }`)).toEqual([
+      'link: only a predictive model has a "link"',
+    ]);
+  });
+
+  it('a complete one is valid', () => {
+    const result = parseModel(
+      `${base}kind: predictive\nlink: { intercept: -2.5 }\nfit: { addToScore: true, grades: [{ grade: A }] }\n${rule}`,
+    );
+    expect(result.ok ? [] : result.problems).toEqual([]);
+  });
+});

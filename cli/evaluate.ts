@@ -1,0 +1,63 @@
+import { writeFileSync } from 'node:fs';
+import { lastActivityTime } from '../shared/evaluation/dataset.ts';
+import { type Evaluation, evaluate } from '../shared/evaluation/evaluate.ts';
+import { renderReport } from '../shared/evaluation/report.ts';
+import { loadModels } from '../shared/models.ts';
+import { parse, parseAt } from './args.ts';
+import { progress, readDataset } from './dataset.ts';
+import { type Command, InputError, UsageError } from './main.ts';
+
+export const runEvaluate: Command = {
+  summary: 'Backtest a model against real outcomes: AUC, lift by decile, bands, thresholds, an HTML report',
+  usage: `Usage: leadscore evaluate --model <file> --data <file.ndjson> [--compare <file>] [--at <ISO time>] [--out <name>]
+
+  --model    the model to evaluate
+  --data     leads with their activities and outcomes, one JSON object a line:
+             {"leadId", "attributes", "activities": [...], "outcome": "converted" | "won" | "lost" | null}
+  --compare  a second model, side by side on the same leads
+  --at       score every lead as of this time, seeing only activities up to it (default: just after the
+             dataset's last activity); set it to when sales took the leads over, to backtest honestly
+  --out      write <name>.html (the report) and <name>.json (default: evaluation)
+
+Prints a compact summary. Leads without an outcome are scored but not counted. docs/evaluation.md explains the report.`,
+  async run(args) {
+    const { values } = parse(args, {
+      model: { type: 'string' },
+      data: { type: 'string' },
+      compare: { type: 'string' },
+      at: { type: 'string' },
+      out: { type: 'string' },
+    });
+    if (!values.model || !values.data) throw new UsageError('--model and --data are required');
+    const models = [values.model, ...(values.compare ? [values.compare] : [])].map((file) => {
+      try {
+        return loadModels(file)[0]!;
+      } catch (error) {
+        throw new InputError((error as Error).message);
+      }
+    });
+    const leads = await readDataset(values.data);
+    const at = values.at === undefined ? lastActivityTime(leads) : parseAt(values.at);
+    const evaluations: Evaluation[] = models.map((model) =>
+      evaluate(model, leads, at, progress(`${model.id}: scored`)),
+    );
+    const out = values.out ?? 'evaluation';
+    writeFileSync(
+      `${out}.json`,
+      `${JSON.stringify(evaluations.length === 1 ? evaluations[0] : evaluations, null, 2)}\n`,
+    );
+    writeFileSync(`${out}.html`, renderReport(evaluations));
+    for (const e of evaluations) {
+      console.log(
+        `${e.model} v${e.version}: ${e.withOutcome} leads with an outcome, ${(e.conversionRate * 100).toFixed(1)}% converted; ` +
+          `AUC ${e.auc === undefined ? 'n/a (needs both outcomes)' : e.auc.toFixed(3)}; ` +
+          `top decile ${((e.deciles[0]?.conversionRate ?? 0) * 100).toFixed(1)}% (lift ${(e.deciles[0]?.lift ?? 0).toFixed(2)}x)`,
+      );
+      console.log(
+        `  by band: ${e.bands.map((b) => `${b.group} ${(b.conversionRate * 100).toFixed(1)}% of ${b.leads}`).join(', ')}`,
+      );
+    }
+    console.log(`report: ${out}.html, figures: ${out}.json`);
+    return 0;
+  },
+};

@@ -1,0 +1,37 @@
+import * as z from 'zod';
+import { LedgerActivitySchema } from '../domain/activity.ts';
+import { AttributesSchema } from '../domain/profile.ts';
+import type { SyntheticLead } from '../synthetic/generator.ts';
+
+/**
+ * One lead of a backtest dataset (one NDJSON line): its profile, its activities, and what sales saw. `converted`
+ * and `won` count as converted, `lost` as not; a lead without an outcome is still open and is left out of the
+ * figures.
+ */
+export const DatasetLeadSchema = z.strictObject({
+  leadId: z.string().min(1).max(200),
+  attributes: AttributesSchema.optional(),
+  activities: z.array(LedgerActivitySchema).default([]),
+  outcome: z.enum(['converted', 'won', 'lost']).nullable().optional(),
+});
+export type DatasetLead = z.infer<typeof DatasetLeadSchema>;
+
+export const isConverted = (lead: DatasetLead) => lead.outcome === 'converted' || lead.outcome === 'won';
+export const hasOutcome = (lead: DatasetLead) => lead.outcome !== undefined && lead.outcome !== null;
+
+/** A synthetic lead as a dataset line: the planted outcome becomes what sales saw. */
+export function fromSynthetic(lead: SyntheticLead): DatasetLead {
+  return {
+    leadId: lead.profile.leadId,
+    attributes: lead.profile.attributes,
+    activities: lead.activities,
+    outcome: lead.converted ? 'converted' : 'lost',
+  };
+}
+
+/** The time a dataset is scored at by default: just after its last activity. */
+export function lastActivityTime(leads: Iterable<DatasetLead>): number {
+  let last = 0;
+  for (const lead of leads) for (const a of lead.activities) last = Math.max(last, Date.parse(a.occurredAt));
+  return last + 1;
+}
