@@ -1,6 +1,7 @@
 import { runApiKey } from './apikey.ts';
 import { runDecay } from './decay.ts';
 import { runEvaluate } from './evaluate.ts';
+import { runImport } from './import.ts';
 import { runRescore } from './rescore.ts';
 import { runScore } from './score.ts';
 import { runSynth } from './synth.ts';
@@ -21,6 +22,7 @@ const COMMANDS: Record<string, Command> = {
   apikey: runApiKey,
   decay: runDecay,
   rescore: runRescore,
+  import: runImport,
   synth: runSynth,
   evaluate: runEvaluate,
   train: runTrain,

@@ -5,7 +5,7 @@ import { batchGet, batchWrite } from './batch.ts';
 import type { TableNames } from './dynamo.ts';
 import { keys, type Subject } from './keys.ts';
 
-export type Source = 'pixel' | 'redirect' | 'api' | 'bus' | 'identify';
+export type Source = 'pixel' | 'redirect' | 'api' | 'bus' | 'identify' | 'import';
 
 /** An activity as the ledger stores it. */
 export interface LedgerItem extends LedgerActivity {
