@@ -8,6 +8,7 @@ const suites: Record<string, () => Promise<unknown>> = {
   pipeline: () => import('./pipeline.ts').then((m) => m.run()),
   decay: () => import('./decay.ts').then((m) => m.run()),
   coldstart: () => import('./coldstart.ts').then((m) => m.run()),
+  evaluate: () => import('./evaluate.ts').then((m) => m.run()),
 };
 
 const name = process.argv[2];

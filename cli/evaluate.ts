@@ -3,8 +3,12 @@ import { lastActivityTime } from '../shared/evaluation/dataset.ts';
 import { type Evaluation, evaluate } from '../shared/evaluation/evaluate.ts';
 import { renderReport } from '../shared/evaluation/report.ts';
 import { loadModels } from '../shared/models.ts';
+import { documentClient } from '../shared/store/dynamo.ts';
+import { EvaluationStore } from '../shared/store/evaluations.ts';
 import { parse, parseAt } from './args.ts';
 import { progress, readDataset } from './dataset.ts';
+import { deployedStack } from './deployed.ts';
+import { localRuntime } from './local-state.ts';
 import { type Command, InputError, UsageError } from './main.ts';
 
 export const runEvaluate: Command = {
@@ -18,6 +22,8 @@ export const runEvaluate: Command = {
   --at       score every lead as of this time, seeing only activities up to it (default: just after the
              dataset's last activity); set it to when sales took the leads over, to backtest honestly
   --out      write <name>.html (the report) and <name>.json (default: evaluation)
+  --publish  also keep the evaluation where GET /v1/models/{id}/evaluation (and the dashboard) finds it: in the
+             running local runtime (--data-dir), or in a deployed stack's table with --stage <stage>
 
 Prints a compact summary. Leads without an outcome are scored but not counted. docs/evaluation.md explains the report.`,
   async run(args) {
@@ -27,6 +33,10 @@ Prints a compact summary. Leads without an outcome are scored but not counted. d
       compare: { type: 'string' },
       at: { type: 'string' },
       out: { type: 'string' },
+      publish: { type: 'boolean' },
+      'data-dir': { type: 'string' },
+      stage: { type: 'string' },
+      region: { type: 'string' },
     });
     if (!values.model || !values.data) throw new UsageError('--model and --data are required');
     const models = [values.model, ...(values.compare ? [values.compare] : [])].map((file) => {
@@ -58,6 +68,29 @@ Prints a compact summary. Leads without an outcome are scored but not counted. d
       );
     }
     console.log(`report: ${out}.html, figures: ${out}.json`);
+    if (values.publish) {
+      if (values.region) process.env.AWS_REGION = values.region;
+      const target =
+        values.stage === undefined
+          ? (() => {
+              const local = localRuntime(values['data-dir']);
+              return {
+                tables: local.tables,
+                client: documentClient(local.dynamodbEndpoint),
+                where: local.url,
+              };
+            })()
+          : (() => {
+              const stack = deployedStack(values.stage);
+              return { tables: stack.tables, client: documentClient(), where: `stage ${stack.stage}` };
+            })();
+      const store = new EvaluationStore(target.client, target.tables);
+      for (const e of evaluations) await store.publish(e.model, e, Date.now());
+      target.client.destroy();
+      console.log(
+        `published to ${target.where}: GET /v1/models/${evaluations.map((e) => e.model).join(', ')}/evaluation`,
+      );
+    }
     return 0;
   },
 };

@@ -121,6 +121,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     activities: { access: ['read', 'scan'] },
     leads: { access: ['read'] },
   },
+  { handler: 'get-model-evaluation', memoryMb: 256, timeoutSeconds: 10, leads: { access: ['read'] } },
   { handler: 'get-openapi', memoryMb: 256, timeoutSeconds: 5 },
   {
     handler: 'ingest-bus',

@@ -144,6 +144,11 @@ const OPERATIONS: Record<string, Operation> = {
       ...AUTH,
     },
   },
+  'GET /v1/models/{id}/evaluation': {
+    summary:
+      "The model's last evaluation against outcomes (leadscore evaluate --publish): AUC, deciles, bands",
+    responses: { 200: 'The evaluation', 400: 'Bad model id', 404: 'Not evaluated yet', ...AUTH },
+  },
   'GET /openapi.json': { summary: 'This document', responses: { 200: 'OpenAPI 3.1' } },
 };
 

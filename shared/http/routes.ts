@@ -24,6 +24,7 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/v1/leads/{id}/history', handler: 'get-lead-history', auth: true },
   { method: 'GET', path: '/v1/accounts/{domain}', handler: 'get-account', auth: true },
   { method: 'POST', path: '/v1/models/dry-run', handler: 'rescore-dry-run', auth: true },
+  { method: 'GET', path: '/v1/models/{id}/evaluation', handler: 'get-model-evaluation', auth: true },
   { method: 'GET', path: '/openapi.json', handler: 'get-openapi', auth: false },
 ];
 

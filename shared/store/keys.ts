@@ -63,6 +63,10 @@ export const keys = {
   account(domain: string): string {
     return `ACCOUNT#${domain.toLowerCase()}`;
   },
+  /** The last evaluation of a model against outcomes (leadscore evaluate --publish). */
+  evaluation(model: string): Key {
+    return { pk: `MODEL#${model}`, sk: 'EVALUATION' };
+  },
   apiKey(hash: string): Key {
     return { pk: `APIKEY#${hash}`, sk: 'APIKEY' };
   },

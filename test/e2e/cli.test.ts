@@ -191,3 +191,89 @@ describe('leadscore against a deployed stack (--stage)', () => {
     expect(stdout).toMatch(/^dry run: model "default" v\d+: 3 leads replayed; /m);
   });
 });
+
+describe('backtesting and training from the command line', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'leadscore-eval-'));
+  const cli = (...args: string[]) => run(process.execPath, ['bin/leadscore.js', ...args]);
+
+  it('synth, train, evaluate --compare --publish: a report to read, and the evaluation over the API', async () => {
+    const data = join(dir, 'data.ndjson');
+    await cli('synth', '--out', data, '--leads', '1500', '--seed', '4');
+    const trained = await cli('train', '--data', data, '--out', join(dir, 'predictive.yaml'), '--seed', '2');
+    expect(trained.stdout).toMatch(
+      /^trained "default-predictive" on \d+ leads \(held out \d+\): AUC 0\.\d+ on training, 0\.\d+ held out$/m,
+    );
+    expect(trained.stderr).toMatch(/fitting: iteration 1/);
+
+    const out = join(dir, 'report');
+    const { stdout } = await cli(
+      'evaluate',
+      '--model',
+      'models/default.yaml',
+      '--compare',
+      join(dir, 'predictive.yaml'),
+      '--data',
+      data,
+      '--out',
+      out,
+      '--publish',
+      '--data-dir',
+      runtime.dataDir,
+    );
+    expect(stdout).toMatch(
+      /^default v1: 1500 leads with an outcome, [\d.]+% converted; AUC 0\.\d{3}; top decile/m,
+    );
+    expect(stdout).toMatch(/^default-predictive v1: 1500 leads with an outcome/m);
+    const figures = JSON.parse(readFileSync(`${out}.json`, 'utf8')) as { model: string; auc: number }[];
+    const html = readFileSync(`${out}.html`, 'utf8');
+    expect(html).toContain('<svg');
+    expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/);
+
+    const published = (await (await api('/v1/models/default/evaluation')).json()) as {
+      evaluation: { auc: number; deciles: unknown[] };
+    };
+    expect(published.evaluation.auc).toBe(figures.find((f) => f.model === 'default')!.auc);
+    expect(published.evaluation.deciles).toHaveLength(10);
+    expect((await api('/v1/models/never-evaluated/evaluation')).status).toBe(404);
+  });
+
+  it('import --load puts a CRM export into the running runtime, where its leads are scored', async () => {
+    const lead = uniqueId('imported');
+    writeFileSync(
+      join(dir, 'export.csv'),
+      `Lead Id,Status,Job Title,Visits,Last Action\n${lead},Won,VP Marketing,4,Demo Requested\nbroken-row\n`,
+    );
+    writeFileSync(
+      join(dir, 'mapping.yaml'),
+      [
+        'leadId: Lead Id',
+        'outcome: { column: Status, converted: [Won], lost: [Lost] }',
+        'attributes: { title: Job Title }',
+        'activities:',
+        '  - { column: Visits, type: page_view }',
+        "  - { column: Last Action, values: { 'Demo Requested': demo_request } }",
+      ].join('\n'),
+    );
+    const { stdout, stderr } = await cli(
+      'import',
+      '--data',
+      join(dir, 'export.csv'),
+      '--mapping',
+      join(dir, 'mapping.yaml'),
+      '--load',
+      '--data-dir',
+      runtime.dataDir,
+    );
+    expect(stdout).toMatch(/^1 leads from 2 rows \(utf-8\); 1 rows skipped; loaded into /m);
+    expect(stderr).toMatch(/export\.csv:3: 1 fields where the header has 5/);
+    const scored = await until(async () => {
+      const body = (await (await api(`/v1/leads/${lead}`)).json()) as {
+        scores?: { score: number }[];
+        outcomes?: unknown[];
+      };
+      return body.scores?.length ? body : undefined;
+    });
+    expect(scored.scores![0]!.score).toBeGreaterThan(0);
+    expect(scored.outcomes).toHaveLength(1);
+  });
+});

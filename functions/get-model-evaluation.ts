@@ -1,0 +1,25 @@
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { requireApiKey } from '../shared/http/auth.ts';
+import { httpProblems } from '../shared/http/middleware.ts';
+import { json, problems } from '../shared/http/problem.ts';
+import { EvaluationStore } from '../shared/store/evaluations.ts';
+import { wire } from '../shared/wiring.ts';
+
+const { directory, client, tables } = wire();
+const evaluations = new EvaluationStore(client, tables);
+
+/** GET /v1/models/{id}/evaluation: the last evaluation published for the model (leadscore evaluate --publish). */
+async function getEvaluation(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
+  const model = event.pathParameters?.id ?? '';
+  if (!/^[a-z][a-z0-9-]{0,62}$/.test(model))
+    throw problems.badRequest('the model id in the path is not a model id');
+  const found = await evaluations.latest(model);
+  if (!found)
+    throw problems.notFound(
+      `model "${model}" has no published evaluation: run "leadscore evaluate --publish"`,
+    );
+  return json(200, { model, publishedAt: found.publishedAt, evaluation: found.evaluation });
+}
+
+export const handler = middy(getEvaluation).use(httpProblems()).use(requireApiKey(directory));
