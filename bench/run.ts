@@ -9,6 +9,7 @@ const suites: Record<string, () => Promise<unknown>> = {
   decay: () => import('./decay.ts').then((m) => m.run()),
   coldstart: () => import('./coldstart.ts').then((m) => m.run()),
   evaluate: () => import('./evaluate.ts').then((m) => m.run()),
+  dashboard: () => import('./dashboard.ts').then((m) => m.run()),
 };
 
 const name = process.argv[2];

@@ -4,6 +4,7 @@ import { runEvaluate } from './evaluate.ts';
 import { runImport } from './import.ts';
 import { runRescore } from './rescore.ts';
 import { runScore } from './score.ts';
+import { runSeed } from './seed.ts';
 import { runSynth } from './synth.ts';
 import { runToken } from './token.ts';
 import { runTrain } from './train.ts';
@@ -23,6 +24,7 @@ const COMMANDS: Record<string, Command> = {
   decay: runDecay,
   rescore: runRescore,
   import: runImport,
+  seed: runSeed,
   synth: runSynth,
   evaluate: runEvaluate,
   train: runTrain,

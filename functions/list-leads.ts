@@ -5,7 +5,7 @@ import { requireApiKey } from '../shared/http/auth.ts';
 import { httpProblems } from '../shared/http/middleware.ts';
 import { json, problems } from '../shared/http/problem.ts';
 import { loadModels } from '../shared/models.ts';
-import { ScoreStore } from '../shared/store/scores.ts';
+import { type RankKey, ScoreStore } from '../shared/store/scores.ts';
 import { wire } from '../shared/wiring.ts';
 
 const { config, directory, client, tables } = wire();
@@ -45,38 +45,42 @@ async function listLeads(event: APIGatewayProxyEventV2): Promise<APIGatewayProxy
     cursor = parsed.data;
   }
 
+  // Band after band from the top, keys only, until the page is full (the big low bands are seldom read at all);
+  // then those scores in one batch read.
   const wanted = query.data.band ? [query.data.band] : bands;
-  const leads: Record<string, unknown>[] = [];
+  const limit = query.data.limit;
+  const from = wanted.slice(cursor ? Math.max(0, wanted.indexOf(cursor.band)) : 0);
+  const taken: RankKey[] = [];
   let next: z.infer<typeof Cursor> | undefined;
-  for (
-    let b = cursor ? Math.max(0, wanted.indexOf(cursor.band)) : 0;
-    b < wanted.length && leads.length < query.data.limit;
-    b++
-  ) {
-    const band = wanted[b]!;
-    let startKey = cursor && cursor.band === band ? cursor.key : undefined;
-    do {
-      const page = await scores.ranked(model.id, band, query.data.limit - leads.length, startKey);
-      leads.push(
-        ...page.items.map(({ leadId, score, grade, band, flags, lastActivityAt, updatedAt }) => ({
-          leadId,
-          score,
-          grade,
-          band,
-          flags,
-          lastActivityAt,
-          updatedAt,
-        })),
-      );
-      startKey = page.next;
-    } while (startKey && leads.length < query.data.limit);
-    if (leads.length >= query.data.limit)
-      next = startKey
-        ? { band, key: startKey }
-        : b + 1 < wanted.length
-          ? { band: wanted[b + 1]! }
-          : undefined;
+  for (const [i, band] of from.entries()) {
+    const page = await scores.rankedKeys(
+      model.id,
+      band,
+      limit - taken.length,
+      i === 0 ? cursor?.key : undefined,
+    );
+    taken.push(...page.keys);
+    if (page.next) {
+      // This band goes on beyond what was read: the next page starts there, whatever room is left.
+      next = { band, key: page.next };
+      break;
+    }
+    if (taken.length === limit) {
+      next = i + 1 < from.length ? { band: from[i + 1]! } : undefined;
+      break;
+    }
   }
+  const leads = (await scores.scoresAt(taken)).map(
+    ({ leadId, score, grade, band, flags, lastActivityAt, updatedAt }) => ({
+      leadId,
+      score,
+      grade,
+      band,
+      flags,
+      lastActivityAt,
+      updatedAt,
+    }),
+  );
   return json(200, {
     model: model.id,
     ...(query.data.band && { band: query.data.band }),

@@ -2,6 +2,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { loadModels } from '../shared/models.ts';
 import { LocalTopicPublisher, type Publisher, SnsPublisher } from '../shared/notify/publisher.ts';
 import { notifyStreamHandler } from '../shared/notify/stream.ts';
+import { FeedStore } from '../shared/store/feed.ts';
 import { ScoreStore } from '../shared/store/scores.ts';
 import { wire } from '../shared/wiring.ts';
 
@@ -21,4 +22,5 @@ export const handler = notifyStreamHandler({
   publisher: publisher(),
   history: new ScoreStore(client, tables),
   retentionDays: config.ACTIVITY_RETENTION_DAYS,
+  feed: new FeedStore(client, tables),
 });

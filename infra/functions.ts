@@ -41,6 +41,8 @@ export interface FunctionSpec {
   signingSecret?: boolean;
   /** Publishes to the notification topic. */
   publishes?: boolean;
+  /** Serves the dashboard: the built page travels in its bundle. */
+  dashboard?: boolean;
 }
 
 /** Scores, history and API keys: what every /v1 handler reads through its API key check. */
@@ -122,6 +124,9 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     leads: { access: ['read'] },
   },
   { handler: 'get-model-evaluation', memoryMb: 256, timeoutSeconds: 10, leads: { access: ['read'] } },
+  { handler: 'list-models', memoryMb: 256, timeoutSeconds: 10, leads: { access: ['read'] } },
+  { handler: 'list-notifications', memoryMb: 256, timeoutSeconds: 10, leads: { access: ['read'] } },
+  { handler: 'dashboard', memoryMb: 128, timeoutSeconds: 5, dashboard: true },
   { handler: 'get-openapi', memoryMb: 256, timeoutSeconds: 5 },
   {
     handler: 'ingest-bus',
@@ -236,6 +241,7 @@ export class LeadscoreFunction extends Construct {
       environment: {
         ...props.environment,
         LEADSCORE_MODELS: props.models.map((m) => `models/${m.name}`).join(','),
+        ...(spec.dashboard && { DASHBOARD_DIR: 'dashboard' }),
         POWERTOOLS_SERVICE_NAME: `leadscore-${spec.handler}`,
         POWERTOOLS_METRICS_NAMESPACE: 'Leadscore',
         NODE_OPTIONS: '--enable-source-maps',
@@ -254,7 +260,10 @@ export class LeadscoreFunction extends Construct {
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],
-          afterBundling: (_inputDir, outputDir) => [
+          afterBundling: (inputDir, outputDir) => [
+            ...(spec.dashboard
+              ? [`"${process.execPath}" "${inputDir}/dashboard/build.ts" "${outputDir}/dashboard"`]
+              : []),
             `mkdir -p "${outputDir}/models"`,
             ...props.models.map((m) => `cp "${m.file}" "${outputDir}/models/${m.name}"`),
           ],

@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { EventBridgeEvent } from 'aws-lambda';
 import * as z from 'zod';
+import { buildDashboard } from '../dashboard/build.ts';
 import type { SweepResult } from '../functions/decay-sweep.ts';
 import { HttpProblem, json, problemResponse } from '../shared/http/problem.ts';
 import { matchPath, ROUTES } from '../shared/http/routes.ts';
@@ -97,8 +99,15 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     { definition: LEADS_TABLE, name: tables.leads },
   ]);
 
+  // The dashboard is static files, built once here (the stack builds them into its function's bundle).
+  const dashboardDir = options.inMemory
+    ? mkdtempSync(join(tmpdir(), 'leadscore-dashboard-'))
+    : join(dataDir, 'dashboard');
+  await buildDashboard(dashboardDir);
+
   // The handlers read their configuration when first imported, exactly as a Lambda cold start does.
   Object.assign(process.env, {
+    DASHBOARD_DIR: dashboardDir,
     ACTIVITIES_TABLE: tables.activities,
     LEADS_TABLE: tables.leads,
     SIGNING_SECRET: signingSecret,

@@ -20,6 +20,8 @@ const Environment = z.object({
   LEADSCORE_MODELS: z.string().min(1).default('models/default.yaml'),
   /** Where notifications go: an SNS topic in AWS, or the local runtime's topic. One of them is needed to notify. */
   TOPIC_ARN: z.string().startsWith('arn:').optional(),
+  /** Where the built dashboard is (the dashboard function); the local runtime builds it at start. */
+  DASHBOARD_DIR: z.string().min(1).optional(),
   /** Set by the stack on the decay sweep: a paused sweep invokes itself to go on. */
   DECAY_CONTINUE: z.enum(['invoke']).optional(),
   LOCAL_TOPIC_URL: z.url().optional(),

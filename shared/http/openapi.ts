@@ -149,6 +149,23 @@ const OPERATIONS: Record<string, Operation> = {
       "The model's last evaluation against outcomes (leadscore evaluate --publish): AUC, deciles, bands",
     responses: { 200: 'The evaluation', 400: 'Bad model id', 404: 'Not evaluated yet', ...AUTH },
   },
+  'GET /v1/models': {
+    summary: 'The models in force: rules, fit rules, bands and thresholds, as their documents',
+    responses: { 200: 'The models', ...AUTH },
+  },
+  'GET /v1/notifications': {
+    summary: 'Notifications published since a time (the live feed), oldest first; looks back at most a day',
+    query: { since: 'ISO time (default: an hour ago)', limit: '1-500 (default 100)' },
+    responses: { 200: 'The notifications', 400: 'Bad query', ...AUTH },
+  },
+  'GET /dashboard': {
+    summary: 'The dashboard (a static page; it signs in with an API key)',
+    responses: { 200: 'The page' },
+  },
+  'GET /dashboard/{file}': {
+    summary: "The dashboard's files",
+    responses: { 200: 'The file', 404: 'No such file' },
+  },
   'GET /openapi.json': { summary: 'This document', responses: { 200: 'OpenAPI 3.1' } },
 };
 

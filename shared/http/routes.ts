@@ -25,7 +25,11 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/v1/accounts/{domain}', handler: 'get-account', auth: true },
   { method: 'POST', path: '/v1/models/dry-run', handler: 'rescore-dry-run', auth: true },
   { method: 'GET', path: '/v1/models/{id}/evaluation', handler: 'get-model-evaluation', auth: true },
+  { method: 'GET', path: '/v1/models', handler: 'list-models', auth: true },
+  { method: 'GET', path: '/v1/notifications', handler: 'list-notifications', auth: true },
   { method: 'GET', path: '/openapi.json', handler: 'get-openapi', auth: false },
+  { method: 'GET', path: '/dashboard', handler: 'dashboard', auth: false },
+  { method: 'GET', path: '/dashboard/{file}', handler: 'dashboard', auth: false },
 ];
 
 /** Matches a request path against a route path with {name} segments; the parameters, or undefined. */

@@ -29,6 +29,12 @@ export function parseModel(text: string): ParseResult {
   return validateModel(document);
 }
 
+/** A model file's document as written (YAML or JSON), before validation: what an editor shows and a dry run takes. */
+export function readDocument(text: string, path: string): unknown {
+  if (path.endsWith('.json')) return JSON.parse(text);
+  return (loadCommonJs('yaml') as typeof import('yaml')).parse(text);
+}
+
 /** Parses a model already turned into JSON (as the stack bundles it) and validates it. */
 export function parseModelJson(text: string): ParseResult {
   try {

@@ -3,6 +3,7 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import type { CompiledModel } from '../model/compile.ts';
+import type { FeedStore } from '../store/feed.ts';
 import type { ScoreItem, ScoreStore } from '../store/scores.ts';
 import { count, logger } from '../telemetry.ts';
 import { notificationsFor } from './notifications.ts';
@@ -26,6 +27,8 @@ export function notifyStreamHandler(parts: {
   /** Where each committed change is kept as the lead's score history. */
   history: Pick<ScoreStore, 'recordHistory' | 'forgetHistory'>;
   retentionDays: number;
+  /** Where the dashboard's live feed reads published notifications from. */
+  feed?: Pick<FeedStore, 'record'>;
 }) {
   const models = new Map(parts.models.map((m) => [m.id, m]));
   const processor = new BatchProcessor(EventType.DynamoDBStreams);
@@ -74,6 +77,7 @@ export function notifyStreamHandler(parts: {
     }
     for (const notification of notificationsFor(model, before, after)) {
       await parts.publisher.publish(notification);
+      await parts.feed?.record(notification);
       count(`notify.${notification.type}`);
     }
   }

@@ -44,6 +44,14 @@ export interface ScoreItem {
   decayDueAt?: string | undefined;
 }
 
+/** A rank index entry: the score's key and its place (also where a page of the index starts). */
+export interface RankKey {
+  pk: string;
+  sk: string;
+  rankKey: string;
+  rankScore: string;
+}
+
 export interface LeadContext {
   leadId: string;
   attributes: Attributes | undefined;
@@ -172,11 +180,10 @@ export class ScoreStore {
   }
 
   /**
-   * One page of a model and band's leads, highest score first: the order from the rank index (keys only, so a
-   * score write moves its entry only when the score or band changes), the scores themselves read by key. A score
-   * that left this band since the index was read is left out here; it is listed under its new band.
+   * The keys of a model and band's leads, highest score first, from the rank index (keys only, so a score write
+   * moves its entry only when the score or band changes). `next` is where the band goes on.
    */
-  async ranked(model: string, band: string, limit: number, startKey?: Record<string, unknown>) {
+  async rankedKeys(model: string, band: string, limit: number, startKey?: Record<string, unknown>) {
     const out = await this.client.send(
       new QueryCommand({
         TableName: this.tables.leads,
@@ -188,15 +195,29 @@ export class ScoreStore {
         ExclusiveStartKey: startKey,
       }),
     );
-    const order = (out.Items ?? []).map((i) => ({ pk: String(i.pk), sk: String(i.sk) }));
+    return { keys: (out.Items ?? []) as RankKey[], next: out.LastEvaluatedKey };
+  }
+
+  /**
+   * The scores behind rank index keys, in the keys' order. A score that left its band since the index was read
+   * is left out: it is listed under its new band.
+   */
+  async scoresAt(rankKeys: RankKey[]): Promise<ScoreItem[]> {
     const found = new Map(
-      (await batchGet(this.client, this.tables.leads, order)).map((i) => [`${i.pk}|${i.sk}`, i]),
+      (
+        await batchGet(
+          this.client,
+          this.tables.leads,
+          rankKeys.map(({ pk, sk }) => ({ pk, sk })),
+        )
+      ).map((i) => [`${i.pk}|${i.sk}`, i]),
     );
-    const items = order
-      .map((k) => found.get(`${k.pk}|${k.sk}`))
-      .filter((i) => i?.entity === 'score' && i.rankKey === keys.rank(model, band))
-      .map((i) => normalise(i as unknown as ScoreItem));
-    return { items, next: out.LastEvaluatedKey };
+    return rankKeys.flatMap((k) => {
+      const item = found.get(`${k.pk}|${k.sk}`);
+      return item?.entity === 'score' && item.rankKey === k.rankKey
+        ? [normalise(item as unknown as ScoreItem)]
+        : [];
+    });
   }
 
   /** The lead ids whose profile has this e-mail domain. */

@@ -10,6 +10,7 @@ import { ensureTables } from '../../local/dynamodb.ts';
 import { documentClient } from '../../shared/store/dynamo.ts';
 import { Ledger } from '../../shared/store/ledger.ts';
 import { ACTIVITIES_TABLE, LEADS_TABLE } from '../../shared/store/tables.ts';
+import { syntheticLeads } from '../../shared/synthetic/generator.ts';
 import { api, BROWSER_UA, itemsUnder, runtime, uniqueId, until } from '../helpers/runtime.ts';
 
 const run = promisify(execFile);
@@ -275,5 +276,32 @@ describe('backtesting and training from the command line', () => {
     });
     expect(scored.scores![0]!.score).toBeGreaterThan(0);
     expect(scored.outcomes).toHaveLength(1);
+  });
+});
+
+describe('leadscore seed', () => {
+  it('fills the running runtime with demo traffic that gets scored and ranked', async () => {
+    const { stdout } = await run(process.execPath, [
+      'bin/leadscore.js',
+      'seed',
+      '--leads',
+      '30',
+      '--seed',
+      '77',
+      '--data-dir',
+      runtime.dataDir,
+    ]);
+    const [, leads, activities] = /^(\d+) leads and (\d+) activities written to /m.exec(stdout)!;
+    expect(Number(leads)).toBe(30);
+    expect(Number(activities)).toBeGreaterThan(30);
+    // The same seed gives the same leads: one that did something is scored on the streams.
+    const active = [
+      ...syntheticLeads({ seed: 77, leads: 30, start: Date.now() - 30 * 86_400_000, days: 30 }),
+    ].find((l) => l.activities.length > 0 && !l.isBot)!.profile.leadId;
+    const scored = await until(async () => {
+      const body = (await (await api(`/v1/leads/${active}`)).json()) as { scores?: { score: number }[] };
+      return body.scores?.length ? body : undefined;
+    }, 20_000);
+    expect(scored.scores![0]!.score).toBeTypeOf('number');
   });
 });

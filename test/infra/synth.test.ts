@@ -25,6 +25,10 @@ describe('cdk synth', () => {
       const asset = join(out, fn.Metadata['aws:asset:path']);
       expect(statSync(join(asset, 'index.mjs')).size, fn.Properties.FunctionName).toBeGreaterThan(1000);
       expect(existsSync(join(asset, 'index.mjs.map'))).toBe(true);
+      // The dashboard function carries the built page.
+      if (fn.Properties.FunctionName.endsWith('-dashboard'))
+        for (const file of ['index.html', 'app.js', 'app.css'])
+          expect(statSync(join(asset, 'dashboard', file)).size, file).toBeGreaterThan(100);
       // The model as JSON, the same model: it loads, with the fingerprint the YAML gives.
       const [bundled] = loadModels(join(asset, 'models/default.json'));
       expect(bundled!.fingerprint).toBe(loadModels('models/default.yaml')[0]!.fingerprint);
