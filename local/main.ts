@@ -68,7 +68,7 @@ console.log(`Leadscore is running (started in ${((Date.now() - started) / 1000).
 
   API          ${runtime.url}/v1/...
   Demo site    ${runtime.url}/
-  Dashboard    ${runtime.url}/dashboard   (sign in with the API key below; npx leadscore seed fills it)
+  Dashboard    ${runtime.url}/dashboard   (sign in with the key printed below; npx leadscore seed fills it)
   Pixel        ${runtime.url}/p.gif?a=<visitor id>&u=<page url>
   Bus          POST ${runtime.url}/local/events   (EventBridge PutEvents entries)
   Counters     ${runtime.url}/local/metrics

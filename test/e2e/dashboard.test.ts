@@ -75,10 +75,17 @@ afterAll(async () => {
 
 const scoresIn = (rows: string[]) => rows.map((r) => Number(r));
 
+/** A full load of a view (a hash change alone would let the previous view's ready mark answer the wait). */
+async function open(view: string, ready: string): Promise<void> {
+  await page.goto('about:blank');
+  await page.goto(`${runtime.url}/dashboard#${view}`);
+  await page.waitForSelector(`body[data-ready="${ready}"]`);
+}
+
 describe('the dashboard', () => {
   it('lists leads of a band in score order, and never puts the key in a URL or fetches anything elsewhere', async () => {
-    await page.goto(`${runtime.url}/dashboard#/leads?model=default&band=hot`);
-    await page.waitForSelector('body[data-ready="leads"]');
+    await open('/leads?model=default&band=hot', 'leads');
+    expect(await page.locator('#band').inputValue()).toBe('hot');
     const ids = await page
       .locator('#leads tbody tr')
       .evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.lead!));
@@ -118,8 +125,7 @@ describe('the dashboard', () => {
   });
 
   it('shows a pixel hit made now in the live feed, and the lead moved', async () => {
-    await page.goto(`${runtime.url}/dashboard#/feed`);
-    await page.waitForSelector('body[data-ready="feed"]');
+    await open('/feed', 'feed');
     const token = signLeadToken(runtime.signingSecret, { l: primed, x: Math.floor(Date.now() / 1000) + 600 });
     // A demo request through the pixel: +30 and the high-intent combination, over the hot threshold.
     await fetch(`${runtime.url}/p.gif?t=${encodeURIComponent(token)}&e=form_submit&p.form=demo`, {
@@ -138,10 +144,7 @@ describe('the dashboard', () => {
   it('shows the models in force with their rules and thresholds, and runs a dry run', {
     timeout: 120_000,
   }, async () => {
-    await page.goto(`${runtime.url}/dashboard#/models`);
-    await page.waitForSelector('body[data-ready="models"]', { timeout: 5000 }).catch(async (e) => {
-      throw new Error(`${e.message}: ${await page.locator('#view').textContent()}`);
-    });
+    await open('/models', 'models');
     const card = page.locator('.card[data-model="default"]');
     expect(await card.textContent()).toMatch(/hot ≥ 50/);
     await page.click('#dryrun');
