@@ -2,19 +2,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { chromium } from 'playwright-core';
 import { loadModels } from '../shared/models.ts';
 import { scoreActivities } from '../shared/scoring/update.ts';
 import { batchWrite } from '../shared/store/batch.ts';
 import { documentClient } from '../shared/store/dynamo.ts';
 import { syntheticLeads } from '../shared/synthetic/generator.ts';
 import { counters } from '../shared/telemetry.ts';
+import { launchChromium } from '../test/helpers/browser.ts';
 import { fmt, percentile, record } from './report.ts';
 
 const LEADS = Number(process.env.BENCH_LEADS ?? 10_000);
 const LOADS = Number(process.env.BENCH_LOADS ?? 7);
 const DAY = 86_400_000;
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /**
  * The dashboard on the local runtime holding LEADS scored leads: the size of what the page loads (gzipped), and
@@ -27,16 +26,7 @@ export async function run(): Promise<void> {
   const { startRuntime } = await import('../local/runtime.ts');
   const dataDir = mkdtempSync(join(tmpdir(), 'leadscore-dashboard-'));
   const runtime = await startRuntime({ port: 0, inMemory: true, dataDir });
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-    ],
-  });
+  const browser = await launchChromium();
   try {
     const [model] = loadModels('models/default.yaml');
     const client = documentClient(runtime.dynamodbEndpoint);

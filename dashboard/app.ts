@@ -5,6 +5,12 @@
  * storage and sent as a header, never put in a URL.
  */
 
+import type { LeadScore as EngineScore } from '../shared/engine/score.ts';
+import type { Notification } from '../shared/notify/notifications.ts';
+
+/** A lead's score as GET /v1/leads/{id} shows it: the engine's, as of now. */
+type LeadScore = Omit<EngineScore, 'groups' | 'at'>;
+
 const KEY = 'leadscore.apiKey';
 const view = document.getElementById('view')!;
 
@@ -41,26 +47,6 @@ interface Change {
   oldBand: string | null;
   cause: { kind: string; eventIds?: string[] };
 }
-interface Contribution {
-  rule: string;
-  kind: string;
-  group: string;
-  points: number;
-  count: number;
-}
-interface LeadScore {
-  model: string;
-  version: number;
-  score: number;
-  behaviour: number;
-  fit: number;
-  grade: string;
-  band: string;
-  combined: string;
-  flags: string[];
-  contributions: Contribution[];
-  lastActivityAt?: string;
-}
 interface Lead {
   leadId: string;
   attributes: Record<string, unknown>;
@@ -92,20 +78,6 @@ interface Model {
     rules: { id: string; attribute: string; points: number }[];
     grades: { grade: string; min?: number }[];
   };
-}
-interface Notification {
-  id: string;
-  type: string;
-  leadId: string;
-  model: string;
-  oldScore: number | null;
-  newScore: number;
-  oldBand: string | null;
-  newBand: string;
-  direction: string;
-  flag?: string;
-  reasons: { rule: string; points: number }[];
-  at: string;
 }
 
 let modelsCache: Model[] | undefined;

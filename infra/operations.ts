@@ -88,13 +88,7 @@ export class Operations extends Construct {
       const id = fn.node.scope!.node.id;
       alarm(
         `${id}IteratorAge`,
-        new Metric({
-          namespace: 'AWS/Lambda',
-          metricName: 'IteratorAge',
-          dimensionsMap: { FunctionName: fn.functionName },
-          statistic: 'Maximum',
-          period,
-        }),
+        iteratorAge(fn, period),
         60_000,
         `${id}: the stream is read more than a minute late; scores and notifications lag behind activity.`,
       );
@@ -126,16 +120,7 @@ export class Operations extends Construct {
       }),
       new GraphWidget({
         title: 'Stream iterator age (max)',
-        left: props.streamConsumers.map(
-          (fn) =>
-            new Metric({
-              namespace: 'AWS/Lambda',
-              metricName: 'IteratorAge',
-              dimensionsMap: { FunctionName: fn.functionName },
-              statistic: 'Maximum',
-              period,
-            }),
-        ),
+        left: props.streamConsumers.map((fn) => iteratorAge(fn, period)),
         width: 12,
       }),
       new GraphWidget({
@@ -157,4 +142,15 @@ export class Operations extends Construct {
       }),
     );
   }
+}
+
+/** How far behind its stream a consumer reads (Lambda has no metric method for it). */
+function iteratorAge(fn: IFunction, period: Duration): Metric {
+  return new Metric({
+    namespace: 'AWS/Lambda',
+    metricName: 'IteratorAge',
+    dimensionsMap: { FunctionName: fn.functionName },
+    statistic: 'Maximum',
+    period,
+  });
 }

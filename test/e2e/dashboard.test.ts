@@ -1,22 +1,12 @@
 /// <reference lib="dom" />
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signLeadToken } from '../../shared/security/tokens.ts';
+import { launchChromium } from '../helpers/browser.ts';
 import { api, BROWSER_UA, runtime, uniqueId, until } from '../helpers/runtime.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 /** Screenshots of each view; SCREENSHOTS_DIR=docs/images refreshes the ones the README shows. */
 const SHOTS = process.env.SCREENSHOTS_DIR ?? 'test/.screenshots';
 
@@ -60,7 +50,7 @@ beforeAll(async () => {
       10_000,
     );
 
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   page.on('request', (r) => requested.push(r.url()));
   await page.goto(`${runtime.url}/dashboard`);
