@@ -312,13 +312,13 @@ async function feedView(): Promise<void> {
   view.innerHTML =
     '<h1>Live feed</h1><p class="muted">Notifications as they are published, newest first; updated every two seconds.</p><div class="card feed"><ul id="feed"></ul></div>';
   const list = view.querySelector('#feed')!;
-  let since = new Date(Date.now() - 3_600_000).toISOString();
+  let point = `since=${encodeURIComponent(new Date(Date.now() - 3_600_000).toISOString())}`;
   const seen = new Set<string>();
   const poll = async () => {
-    const { notifications, until } = await api<{ notifications: Notification[]; until: string }>(
-      `/v1/notifications?since=${encodeURIComponent(since)}&limit=200`,
+    const { notifications, cursor } = await api<{ notifications: Notification[]; cursor: string }>(
+      `/v1/notifications?${point}&limit=200`,
     );
-    since = until;
+    point = `after=${encodeURIComponent(cursor)}`;
     for (const n of notifications) {
       if (seen.has(n.id)) continue;
       seen.add(n.id);

@@ -12,20 +12,28 @@ const feed = new FeedStore(client, tables);
 
 const Query = z.object({
   since: z.iso.datetime({ offset: true }).optional(),
+  /** The cursor of the last answer: after exactly the last notification it held. */
+  after: z
+    .string()
+    .max(300)
+    .regex(/^\d{4}-\d\d-\d\dT[\d:.]+Z#/)
+    .optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 
-/** GET /v1/notifications?since=&limit=: what was published since then, oldest first (the dashboard polls it). */
+/**
+ * GET /v1/notifications?since=|after=&limit=: what was published after a time or after the last answer's cursor,
+ * oldest first (the dashboard's live feed polls it with the cursor).
+ */
 async function listNotifications(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
   const query = Query.safeParse(event.queryStringParameters ?? {});
   if (!query.success)
-    throw problems.badRequest('since must be an ISO 8601 time and limit a number from 1 to 500');
+    throw problems.badRequest('since must be an ISO 8601 time, after a cursor from this API, limit 1 to 500');
   const now = Date.now();
-  const since = query.data.since
-    ? new Date(query.data.since).toISOString()
-    : new Date(now - 3_600_000).toISOString();
-  const notifications = await feed.since(since, now, query.data.limit);
-  return json(200, { notifications, until: notifications.at(-1)?.at ?? since });
+  const point =
+    query.data.after ??
+    (query.data.since ? new Date(query.data.since).toISOString() : new Date(now - 3_600_000).toISOString());
+  return json(200, await feed.after(point, now, query.data.limit));
 }
 
 export const handler = middy(listNotifications).use(httpProblems()).use(requireApiKey(directory));

@@ -154,8 +154,13 @@ const OPERATIONS: Record<string, Operation> = {
     responses: { 200: 'The models', ...AUTH },
   },
   'GET /v1/notifications': {
-    summary: 'Notifications published since a time (the live feed), oldest first; looks back at most a day',
-    query: { since: 'ISO time (default: an hour ago)', limit: '1-500 (default 100)' },
+    summary:
+      'Notifications published after a time or a cursor (the live feed), oldest first; looks back at most a day',
+    query: {
+      since: 'ISO time (default: an hour ago)',
+      after: 'the cursor of the previous answer: what came after its last notification',
+      limit: '1-500 (default 100)',
+    },
     responses: { 200: 'The notifications', 400: 'Bad query', ...AUTH },
   },
   'GET /dashboard': {

@@ -35,27 +35,46 @@ export class FeedStore {
     );
   }
 
-  /** Notifications after `since` (ISO), oldest first, at most `limit`; looks back at most a day. */
-  async since(since: string, now: number, limit: number): Promise<Notification[]> {
-    const from = Math.max(Date.parse(since), now - 86_400_000);
-    const out: Notification[] = [];
-    for (let hour = Math.floor(from / HOUR) * HOUR; hour <= now && out.length < limit; hour += HOUR) {
+  /**
+   * Notifications after a point, oldest first, at most `limit`, looking back at most a day. The point is a time
+   * (ISO) or the cursor of the last one seen (its time and id, `cursor` in the answer), so two notifications of
+   * the same instant are never split between two polls and lost.
+   */
+  async after(
+    point: string,
+    now: number,
+    limit: number,
+  ): Promise<{ notifications: Notification[]; cursor: string }> {
+    const at = point.split('#')[0]!;
+    const from = Math.max(Date.parse(at), now - 86_400_000);
+    // A bare time means "after everything at that instant"; a cursor, after exactly that notification.
+    const after = point.includes('#') ? point : `${at}#\uffff`;
+    const notifications: Notification[] = [];
+    let cursor = point;
+    for (
+      let hour = Math.floor(from / HOUR) * HOUR;
+      hour <= now && notifications.length < limit;
+      hour += HOUR
+    ) {
       let start: Record<string, unknown> | undefined;
       do {
         const page = await this.client.send(
           new QueryCommand({
             TableName: this.tables.leads,
-            KeyConditionExpression: 'pk = :pk AND sk > :since',
-            ExpressionAttributeValues: { ':pk': feedPartition(hour), ':since': `${since}#\uffff` },
-            Limit: limit - out.length,
+            KeyConditionExpression: 'pk = :pk AND sk > :after',
+            ExpressionAttributeValues: { ':pk': feedPartition(hour), ':after': after },
+            Limit: limit - notifications.length,
             ExclusiveStartKey: start,
           }),
         );
-        out.push(...(page.Items ?? []).map((i) => i.notification as Notification));
+        for (const item of page.Items ?? []) {
+          notifications.push(item.notification as Notification);
+          cursor = String(item.sk);
+        }
         start = page.LastEvaluatedKey;
-      } while (start && out.length < limit);
+      } while (start && notifications.length < limit);
     }
-    return out;
+    return { notifications, cursor };
   }
 }
 
