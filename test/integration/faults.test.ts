@@ -1,16 +1,8 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
-import {
-  DescribeStreamCommand,
-  DynamoDBStreamsClient,
-  GetRecordsCommand,
-  GetShardIteratorCommand,
-} from '@aws-sdk/client-dynamodb-streams';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import type { Context } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ensureTables, localClient } from '../../local/dynamodb.ts';
-import { toLambdaRecord } from '../../local/streams.ts';
+import { ensureTables } from '../../local/dynamodb.ts';
 import { decodeState, recomputeLead, scoreLead } from '../../shared/engine/index.ts';
 import { loadModels } from '../../shared/models.ts';
 import { type Notification, notificationsFor } from '../../shared/notify/notifications.ts';
@@ -23,6 +15,7 @@ import { type ScoreItem, ScoreStore } from '../../shared/store/scores.ts';
 import { ACTIVITIES_TABLE, LEADS_TABLE } from '../../shared/store/tables.ts';
 import { syntheticLeads } from '../../shared/synthetic/generator.ts';
 import { runtime } from '../helpers/runtime.ts';
+import { deliver, readStream } from '../helpers/streams.ts';
 
 // Tables of this test's own in the run's DynamoDB Local: no poller reads them, so the test delivers their
 // streams itself, with faults, the way Lambda's event source mapping would.
@@ -37,79 +30,6 @@ const NOW = START + 21 * 86_400_000;
 const leads = [...syntheticLeads({ seed: 11, leads: 40, start: START, days: 21 })].filter(
   (l) => l.activities.length > 0,
 );
-
-type Handler = (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse | undefined>;
-
-/** Lambda's delivery: batches in order; a reported failure replays from that record; a throw replays the batch. */
-async function deliver(handler: Handler, records: DynamoDBRecord[], batchSize: number): Promise<number> {
-  let at = 0;
-  let retries = 0;
-  while (at < records.length) {
-    const batch = records.slice(at, at + batchSize);
-    let failedSequence: string | undefined;
-    try {
-      failedSequence = (await handler({ Records: batch }))?.batchItemFailures[0]?.itemIdentifier;
-    } catch {
-      failedSequence = batch[0]!.dynamodb!.SequenceNumber!;
-    }
-    if (failedSequence === undefined) {
-      at += batch.length;
-    } else {
-      at += batch.findIndex((r) => r.dynamodb!.SequenceNumber === failedSequence);
-      if (++retries > 200) throw new Error('delivery never succeeded');
-    }
-  }
-  return retries;
-}
-
-async function readStream(table: string): Promise<DynamoDBRecord[]> {
-  const arn = (
-    await localClient(runtime.dynamodbEndpoint).send(new DescribeTableCommand({ TableName: table }))
-  ).Table!.LatestStreamArn!;
-  const streams = new DynamoDBStreamsClient({
-    endpoint: runtime.dynamodbEndpoint,
-    region: 'local',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  const records: DynamoDBRecord[] = [];
-  for (const shard of (await streams.send(new DescribeStreamCommand({ StreamArn: arn }))).StreamDescription!
-    .Shards!) {
-    let iterator = (
-      await streams.send(
-        new GetShardIteratorCommand({
-          StreamArn: arn,
-          ShardId: shard.ShardId!,
-          ShardIteratorType: 'TRIM_HORIZON',
-        }),
-      )
-    ).ShardIterator;
-    for (let empty = 0; iterator && empty < 3; ) {
-      let page: { Records?: Parameters<typeof toLambdaRecord>[0][]; NextShardIterator?: string };
-      try {
-        page = await streams.send(new GetRecordsCommand({ ShardIterator: iterator }));
-      } catch {
-        // DynamoDB Local sometimes refuses a new shard's first read; start again after what was read.
-        const after = records.at(-1)?.dynamodb?.SequenceNumber;
-        const again = await streams.send(
-          new GetShardIteratorCommand({
-            StreamArn: arn,
-            ShardId: shard.ShardId!,
-            ...(after
-              ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: after }
-              : { ShardIteratorType: 'TRIM_HORIZON' }),
-          }),
-        );
-        iterator = again.ShardIterator;
-        continue;
-      }
-      records.push(...(page.Records ?? []).map((r) => toLambdaRecord(r, arn)));
-      empty = (page.Records ?? []).length === 0 ? empty + 1 : 0;
-      iterator = page.NextShardIterator;
-    }
-  }
-  streams.destroy();
-  return records;
-}
 
 beforeAll(async () => {
   await ensureTables(runtime.dynamodbEndpoint, [
