@@ -1,8 +1,8 @@
 import { type LedgerActivity, LedgerActivitySchema } from '../shared/domain/activity.ts';
 import { type Attributes, ProfileSchema, withEmailDomain } from '../shared/domain/profile.ts';
 import { recomputeLead } from '../shared/engine/index.ts';
-import { loadModelFile } from '../shared/model/load.ts';
 import { ModelError } from '../shared/model/parse.ts';
+import { loadModels } from '../shared/models.ts';
 import { parse, parseAt } from './args.ts';
 import { type Command, InputError, UsageError } from './main.ts';
 import { type LineProblem, readNdjson, reportProblems } from './ndjson.ts';
@@ -77,7 +77,7 @@ contributions, flags. Lines that are not valid are reported on stderr and skippe
 
 async function loadModel(file: string) {
   try {
-    return await loadModelFile(file);
+    return loadModels(file)[0]!;
   } catch (error) {
     if (error instanceof ModelError) {
       throw new InputError(

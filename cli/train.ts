@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { stringify } from 'yaml';
 import { lastActivityTime } from '../shared/evaluation/dataset.ts';
-import { TrainingError, train } from '../shared/evaluation/train.ts';
+import { type ModelDocument, TrainingError, train } from '../shared/evaluation/train.ts';
 import { parseModel } from '../shared/model/parse.ts';
 import { parse, parseAt } from './args.ts';
 import { readDataset } from './dataset.ts';
@@ -45,7 +45,7 @@ each rule's weight in hundredths of a logit. Validate, evaluate, then deploy it 
         throw new InputError(`cannot read ${baseFile}`);
       }
     })();
-    const base = parseModel(baseText);
+    const base = parseModel(baseText, baseFile);
     if (!base.ok)
       throw new InputError(
         `${baseFile} is not a valid model: ${base.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`,
@@ -60,7 +60,7 @@ each rule's weight in hundredths of a logit. Validate, evaluate, then deploy it 
     const started = Date.now();
     try {
       const result = train(leads, {
-        base: (await import('yaml')).parse(baseText),
+        base: base.document as ModelDocument,
         at,
         seed: number('seed', values.seed, 1),
         l2: number('l2', values.l2, 1),

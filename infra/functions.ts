@@ -8,7 +8,7 @@ import { Architecture, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { parse as parseYaml } from 'yaml';
+import { readDocument } from '../shared/model/parse.ts';
 import type { TableDefinition } from '../shared/store/tables.ts';
 
 /** What a function may do with a table: each kind is a fixed set of DynamoDB actions. */
@@ -180,7 +180,7 @@ export interface BundledModel {
  */
 export function bundledModels(paths: string[]): BundledModel[] {
   return paths.map((path) => {
-    const json = JSON.stringify(parseYaml(readFileSync(path, 'utf8')));
+    const json = JSON.stringify(readDocument(readFileSync(path, 'utf8'), path));
     const dir = join(
       tmpdir(),
       'leadscore-models',

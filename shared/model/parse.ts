@@ -8,45 +8,42 @@ export interface ModelProblem {
   message: string;
 }
 
-export type ParseResult = { ok: true; model: Model } | { ok: false; problems: ModelProblem[] };
+/** A valid model, with the document it was read from (as written: durations as text, defaults not filled in). */
+export type ParseResult =
+  | { ok: true; model: Model; document: unknown }
+  | { ok: false; problems: ModelProblem[] };
 
 // The YAML parser is loaded when a model written in YAML is read: deployed functions read their models as JSON
 // (written at synth), so the parser stays out of their bundles and their start-up.
 const loadCommonJs = createRequire(import.meta.url);
 
-/** Parses a model written as YAML (a superset of JSON) and validates it; every problem is reported, not just the first. */
-export function parseModel(text: string): ParseResult {
+/**
+ * A model file's document as written, before validation: JSON when the file is named .json, else YAML (a superset
+ * of JSON). Throws on a syntax error.
+ */
+export function readDocument(text: string, path = ''): unknown {
+  if (path.endsWith('.json')) return JSON.parse(text);
+  return (loadCommonJs('yaml') as typeof import('yaml')).parse(text, {
+    prettyErrors: true,
+    uniqueKeys: true,
+  });
+}
+
+/** Parses a model (YAML, or JSON for a .json path) and validates it; every problem is reported, not just the first. */
+export function parseModel(text: string, path = ''): ParseResult {
   let document: unknown;
   try {
-    const yaml = loadCommonJs('yaml') as typeof import('yaml');
-    document = yaml.parse(text, { prettyErrors: true, uniqueKeys: true });
+    document = readDocument(text, path);
   } catch (error) {
-    return {
-      ok: false,
-      problems: [{ path: '', message: `not valid YAML or JSON: ${(error as Error).message}` }],
-    };
+    const kind = path.endsWith('.json') ? 'JSON' : 'YAML or JSON';
+    return { ok: false, problems: [{ path: '', message: `not valid ${kind}: ${(error as Error).message}` }] };
   }
   return validateModel(document);
 }
 
-/** A model file's document as written (YAML or JSON), before validation: what an editor shows and a dry run takes. */
-export function readDocument(text: string, path: string): unknown {
-  if (path.endsWith('.json')) return JSON.parse(text);
-  return (loadCommonJs('yaml') as typeof import('yaml')).parse(text);
-}
-
-/** Parses a model already turned into JSON (as the stack bundles it) and validates it. */
-export function parseModelJson(text: string): ParseResult {
-  try {
-    return validateModel(JSON.parse(text));
-  } catch (error) {
-    return { ok: false, problems: [{ path: '', message: `not valid JSON: ${(error as Error).message}` }] };
-  }
-}
-
 export function validateModel(document: unknown): ParseResult {
   const result = ModelSchema.safeParse(document);
-  if (result.success) return { ok: true, model: result.data };
+  if (result.success) return { ok: true, model: result.data, document };
   return { ok: false, problems: result.error.issues.map(toProblem) };
 }
 
