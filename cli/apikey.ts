@@ -2,9 +2,8 @@ import { hashApiKey, newApiKey } from '../shared/security/apikeys.ts';
 import { documentClient } from '../shared/store/dynamo.ts';
 import { LeadDirectory } from '../shared/store/leads.ts';
 import { parse } from './args.ts';
-import { deployedStack } from './deployed.ts';
-import { localRuntime } from './local-state.ts';
 import { type Command, UsageError } from './main.ts';
+import { targetOf } from './target.ts';
 
 export const runApiKey: Command = {
   summary: 'Create an API key for the /v1 routes (only its hash is stored)',
@@ -26,14 +25,12 @@ it cannot be shown again.`,
       1,
     );
     if (positionals[0] !== 'create') throw new UsageError('the only action is "create"');
-    if (values.region) process.env.AWS_REGION = values.region;
-    const table = values.table ?? (values.stage ? deployedStack(values.stage).tables.leads : undefined);
-    const local = table ? undefined : localRuntime(values['data-dir']);
-    const client = documentClient(local?.dynamodbEndpoint);
-    const directory = new LeadDirectory(client, {
-      activities: local?.tables.activities ?? '',
-      leads: table ?? local!.tables.leads,
-    });
+    // --table names a leads table directly (AWS credentials from the environment); else the runtime or a stage.
+    const target = values.table
+      ? { tables: { activities: '', leads: values.table }, client: documentClient(undefined, values.region) }
+      : targetOf({ dataDir: values['data-dir'], stage: values.stage, region: values.region });
+    const client = target.client;
+    const directory = new LeadDirectory(client, target.tables);
     const key = newApiKey();
     await directory.putApiKey(hashApiKey(key), values.name ?? 'cli', Date.now());
     client.destroy();

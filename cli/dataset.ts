@@ -1,5 +1,8 @@
 import { type DatasetLead, DatasetLeadSchema } from '../shared/evaluation/dataset.ts';
+import { LeadDirectory } from '../shared/store/leads.ts';
+import { Ledger, type Source } from '../shared/store/ledger.ts';
 import { type LineProblem, readNdjson, reportProblems } from './ndjson.ts';
+import type { Target } from './target.ts';
 
 /** Reads a dataset (NDJSON, one lead a line) into memory, reporting bad lines, with progress on stderr. */
 export async function readDataset(file: string): Promise<DatasetLead[]> {
@@ -26,5 +29,28 @@ export function progress(what: string, every = 50_000) {
     process.stderr.write(
       `  ${what} ${done.toLocaleString('en-US')} leads (${Math.round(done / seconds).toLocaleString('en-US')}/s)\n`,
     );
+  };
+}
+
+/**
+ * Writes leads into a target's tables as ingestion would: the profile, each activity into the ledger (where the
+ * stream handlers score it), and the outcome, if any, as of `now`.
+ */
+export function leadWriter(target: Target, ids: { source: Source; outcomeId: string }, now: number) {
+  const ledger = new Ledger(target.client, target.tables, 400);
+  const directory = new LeadDirectory(target.client, target.tables);
+  return async (lead: DatasetLead): Promise<void> => {
+    if (lead.attributes && Object.keys(lead.attributes).length > 0)
+      await directory.setAttributes(lead.leadId, lead.attributes, now);
+    for (const activity of lead.activities)
+      await ledger.record({ kind: 'lead', id: lead.leadId }, activity, ids.source, now);
+    if (lead.outcome)
+      await directory.addOutcome(
+        lead.leadId,
+        lead.outcome,
+        new Date(now).toISOString(),
+        ids.outcomeId,
+        undefined,
+      );
   };
 }

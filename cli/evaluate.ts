@@ -3,13 +3,11 @@ import { lastActivityTime } from '../shared/evaluation/dataset.ts';
 import { type Evaluation, evaluate } from '../shared/evaluation/evaluate.ts';
 import { renderReport } from '../shared/evaluation/report.ts';
 import { loadModels } from '../shared/models.ts';
-import { documentClient } from '../shared/store/dynamo.ts';
 import { EvaluationStore } from '../shared/store/evaluations.ts';
 import { parse, parseAt } from './args.ts';
 import { progress, readDataset } from './dataset.ts';
-import { deployedStack } from './deployed.ts';
-import { localRuntime } from './local-state.ts';
 import { type Command, InputError, UsageError } from './main.ts';
+import { targetOf } from './target.ts';
 
 export const runEvaluate: Command = {
   summary: 'Backtest a model against real outcomes: AUC, lift by decile, bands, thresholds, an HTML report',
@@ -69,21 +67,7 @@ Prints a compact summary. Leads without an outcome are scored but not counted. d
     }
     console.log(`report: ${out}.html, figures: ${out}.json`);
     if (values.publish) {
-      if (values.region) process.env.AWS_REGION = values.region;
-      const target =
-        values.stage === undefined
-          ? (() => {
-              const local = localRuntime(values['data-dir']);
-              return {
-                tables: local.tables,
-                client: documentClient(local.dynamodbEndpoint),
-                where: local.url,
-              };
-            })()
-          : (() => {
-              const stack = deployedStack(values.stage);
-              return { tables: stack.tables, client: documentClient(), where: `stage ${stack.stage}` };
-            })();
+      const target = targetOf({ dataDir: values['data-dir'], stage: values.stage, region: values.region });
       const store = new EvaluationStore(target.client, target.tables);
       for (const e of evaluations) await store.publish(e.model, e, Date.now());
       target.client.destroy();

@@ -2,12 +2,10 @@ import { createWriteStream, readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { type ImportReport, importCsv, MappingError, MappingSchema } from '../shared/evaluation/import.ts';
 import { formatPath } from '../shared/model/parse.ts';
-import { documentClient } from '../shared/store/dynamo.ts';
-import { LeadDirectory } from '../shared/store/leads.ts';
-import { Ledger } from '../shared/store/ledger.ts';
 import { parse } from './args.ts';
-import { localRuntime } from './local-state.ts';
+import { leadWriter } from './dataset.ts';
 import { type Command, InputError, UsageError } from './main.ts';
+import { targetOf } from './target.ts';
 
 export const runImport: Command = {
   summary: 'Import a CRM export (CSV) as leads, activities and outcomes, by a mapping file',
@@ -43,31 +41,16 @@ Rows it cannot read are reported with their line and reason; the rest go on.`,
         `${values.mapping}: ${mapping.error.issues.map((i) => `${formatPath(i.path) || '(document)'}: ${i.message}`).join('; ')}`,
       );
     const out = values.out ? createWriteStream(values.out) : undefined;
-    const local = values.load ? localRuntime(values['data-dir']) : undefined;
-    const client = local ? documentClient(local.dynamodbEndpoint) : undefined;
-    const ledger = local && client ? new Ledger(client, local.tables, 400) : undefined;
-    const directory = local && client ? new LeadDirectory(client, local.tables) : undefined;
+    const target = values.load ? targetOf({ dataDir: values['data-dir'] }) : undefined;
     const report: ImportReport = { rows: 0, leads: 0, problems: [], encoding: '' };
     const now = Date.now();
+    const write = target && leadWriter(target, { source: 'import', outcomeId: 'import' }, now);
     const started = Date.now();
     try {
       for await (const lead of importCsv(values.data, mapping.data, report, now)) {
         if (out && !out.write(`${JSON.stringify(lead)}\n`))
           await new Promise<void>((r) => out.once('drain', () => r()));
-        if (ledger && directory) {
-          if (lead.attributes && Object.keys(lead.attributes).length > 0)
-            await directory.setAttributes(lead.leadId, lead.attributes, now);
-          for (const activity of lead.activities)
-            await ledger.record({ kind: 'lead', id: lead.leadId }, activity, 'import', now);
-          if (lead.outcome)
-            await directory.addOutcome(
-              lead.leadId,
-              lead.outcome,
-              new Date(now).toISOString(),
-              'import',
-              undefined,
-            );
-        }
+        await write?.(lead);
         if (report.leads % 10_000 === 0)
           process.stderr.write(
             `  ${report.leads.toLocaleString('en-US')} leads (${Math.round(report.rows / ((Date.now() - started) / 1000 || 1)).toLocaleString('en-US')} rows/s)\n`,
@@ -77,14 +60,14 @@ Rows it cannot read are reported with their line and reason; the rest go on.`,
       if (error instanceof MappingError) throw new InputError(`${values.data}: ${error.message}`);
       throw error;
     } finally {
-      client?.destroy();
+      target?.client.destroy();
       if (out) await new Promise<void>((done) => out.end(() => done()));
     }
     for (const p of report.problems.slice(0, 20)) console.error(`${values.data}:${p.line}: ${p.reason}`);
     if (report.problems.length > 20)
       console.error(`... and ${report.problems.length - 20} more rows skipped`);
     console.log(
-      `${report.leads} leads from ${report.rows} rows (${report.encoding}); ${report.problems.length} rows skipped${values.out ? `; written to ${values.out}` : ''}${local ? `; loaded into ${local.url}` : ''}`,
+      `${report.leads} leads from ${report.rows} rows (${report.encoding}); ${report.problems.length} rows skipped${values.out ? `; written to ${values.out}` : ''}${target ? `; loaded into ${target.where}` : ''}`,
     );
     return 0;
   },

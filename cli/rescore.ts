@@ -1,13 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { loadModels } from '../shared/models.ts';
 import { rescoreLeads } from '../shared/scoring/rescore.ts';
-import { documentClient } from '../shared/store/dynamo.ts';
 import { Ledger } from '../shared/store/ledger.ts';
 import { ScoreStore } from '../shared/store/scores.ts';
 import { parse, parseAt } from './args.ts';
-import { deployedStack } from './deployed.ts';
-import { localRuntime } from './local-state.ts';
 import { type Command, InputError, UsageError } from './main.ts';
+import { targetOf } from './target.ts';
 
 export const runRescore: Command = {
   summary: 'Replay the ledger through a model: a dry run says how many leads would change band',
@@ -43,17 +40,16 @@ Progress goes to stderr.`,
       }
     })();
     const dryRun = values['dry-run'] === true;
-    const target =
-      values.stage === undefined ? localTarget(values['data-dir']) : stageTarget(values.stage, values.region);
+    const target = targetOf({ dataDir: values['data-dir'], stage: values.stage, region: values.region });
     if (!dryRun) {
-      const inForce = loadModels(target.models).find((m) => m.id === model!.id);
+      const inForce = loadModels(target.models()).find((m) => m.id === model!.id);
       if (inForce?.fingerprint !== model!.fingerprint) {
         throw new InputError(
-          `model "${model!.id}" v${model!.version} in ${values.model} is not the one in force (${target.models}); ${target.howToDeploy(values.model)} first, or use --dry-run`,
+          `model "${model!.id}" v${model!.version} in ${values.model} is not the one in force (${target.models()}); ${target.howToPutInForce(values.model)} first, or use --dry-run`,
         );
       }
     }
-    const client = target.client();
+    const client = target.client;
     const ledger = new Ledger(client, target.tables, 400);
     const started = Date.now();
     const report = await rescoreLeads({
@@ -80,31 +76,3 @@ Progress goes to stderr.`,
     return 0;
   },
 };
-
-/** Where a rescore reads and writes, and which models are in force there. */
-function localTarget(dataDir: string | undefined) {
-  const local = localRuntime(dataDir);
-  return {
-    tables: local.tables,
-    models: local.models,
-    client: () => documentClient(local.dynamodbEndpoint),
-    howToDeploy: (file: string) => `restart "npm start -- --models ${file}"`,
-  };
-}
-
-function stageTarget(stage: string, region: string | undefined) {
-  const stack = deployedStack(stage, region);
-  // The models a stage runs are the ones its deployment is configured with in this checkout's cdk.json.
-  const context = JSON.parse(readFileSync('cdk.json', 'utf8')).context ?? {};
-  const models: string[] = context.models ?? ['models/default.yaml'];
-  return {
-    tables: stack.tables,
-    models: models.join(','),
-    client: () => {
-      if (region) process.env.AWS_REGION = region;
-      return documentClient();
-    },
-    howToDeploy: (file: string) =>
-      `deploy it to stage "${stage}" (npx cdk deploy -c stage=${stage} -c models='["${file}"]')`,
-  };
-}

@@ -1,10 +1,9 @@
-import { documentClient } from '../shared/store/dynamo.ts';
-import { LeadDirectory } from '../shared/store/leads.ts';
-import { Ledger } from '../shared/store/ledger.ts';
+import { fromSynthetic } from '../shared/evaluation/dataset.ts';
 import { syntheticLeads } from '../shared/synthetic/generator.ts';
 import { parse } from './args.ts';
-import { localRuntime } from './local-state.ts';
+import { leadWriter } from './dataset.ts';
 import { type Command, UsageError } from './main.ts';
+import { targetOf } from './target.ts';
 
 const DAY = 86_400_000;
 
@@ -30,11 +29,9 @@ dashboard fills while this runs. Leads older than two weeks get their outcome.`,
     const seed = Number(values.seed ?? 1);
     if (![leads, days, seed].every((n) => Number.isInteger(n) && n > 0))
       throw new UsageError('--leads, --days and --seed must be positive whole numbers');
-    const local = localRuntime(values['data-dir']);
-    const client = documentClient(local.dynamodbEndpoint);
-    const ledger = new Ledger(client, local.tables, 400);
-    const directory = new LeadDirectory(client, local.tables);
+    const target = targetOf({ dataDir: values['data-dir'] });
     const now = Date.now();
+    const write = leadWriter(target, { source: 'api', outcomeId: 'seed' }, now);
     const started = Date.now();
     let done = 0;
     let activities = 0;
@@ -44,20 +41,12 @@ dashboard fills while this runs. Leads older than two weeks get their outcome.`,
       Array.from({ length: 8 }, async () => {
         for (let next = generator.next(); !next.done; next = generator.next()) {
           const lead = next.value;
-          const id = lead.profile.leadId;
-          await directory.setAttributes(id, lead.profile.attributes, now);
-          for (const activity of lead.activities)
-            await ledger.record({ kind: 'lead', id }, activity, 'api', now);
-          activities += lead.activities.length;
+          // Leads quiet for two weeks have had their outcome; the others are still open.
           const last = lead.activities.at(-1);
-          if (!lead.isBot && last && Date.parse(last.occurredAt) < now - 14 * DAY)
-            await directory.addOutcome(
-              id,
-              lead.converted ? 'converted' : 'lost',
-              new Date(now).toISOString(),
-              'seed',
-              undefined,
-            );
+          const decided = !lead.isBot && last !== undefined && Date.parse(last.occurredAt) < now - 14 * DAY;
+          const row = fromSynthetic(lead);
+          await write(decided ? row : { ...row, outcome: null });
+          activities += lead.activities.length;
           if (++done % 250 === 0)
             process.stderr.write(
               `  ${done} leads, ${activities} activities (${Math.round(done / ((Date.now() - started) / 1000))} leads/s)\n`,
@@ -65,9 +54,9 @@ dashboard fills while this runs. Leads older than two weeks get their outcome.`,
         }
       }),
     );
-    client.destroy();
+    target.client.destroy();
     console.log(
-      `${done} leads and ${activities} activities written to ${local.url}; scoring follows on the streams`,
+      `${done} leads and ${activities} activities written to ${target.where}; scoring follows on the streams`,
     );
     return 0;
   },

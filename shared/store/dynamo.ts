@@ -11,9 +11,13 @@ const WRITES = new Set([
 ]);
 const READS = new Set(['GetItemCommand', 'BatchGetItemCommand', 'QueryCommand', 'ScanCommand']);
 
-/** One document client per process (module scope in each handler), pointed at DynamoDB Local when an endpoint is set. */
-export function documentClient(endpoint?: string): DynamoDBDocumentClient {
+/**
+ * One document client per process (module scope in each handler), pointed at DynamoDB Local when an endpoint is
+ * set; `region` overrides the SDK's own (an operator naming a stack's region).
+ */
+export function documentClient(endpoint?: string, region?: string): DynamoDBDocumentClient {
   const client = new DynamoDBClient({
+    ...(region && { region }),
     ...(endpoint && {
       endpoint,
       region: 'local',
