@@ -49,18 +49,11 @@ export async function run(): Promise<void> {
       })
       .slice(0, LEADS);
     const loading = Date.now();
-    const chunks: (typeof items)[] = [];
-    for (let i = 0; i < items.length; i += 500) chunks.push(items.slice(i, i + 500));
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: 6 }, async () => {
-        while (next < chunks.length)
-          await batchWrite(
-            client,
-            runtime.tables.leads,
-            chunks[next++]!.map((Item) => ({ PutRequest: { Item } })),
-          );
-      }),
+    await batchWrite(
+      client,
+      runtime.tables.leads,
+      items.map((Item) => ({ PutRequest: { Item } })),
+      6,
     );
     console.log(
       `dashboard: ${fmt(items.length)} scored leads written in ${((Date.now() - loading) / 1000).toFixed(0)} s`,

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { BatchWriteCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { ensureTables, startDynamoDbLocal } from '../local/dynamodb.ts';
 import { buildState, compactState, encodeState, fitFor, scoreWithFit } from '../shared/engine/index.ts';
 import { loadModels } from '../shared/models.ts';
 import { ageScore } from '../shared/scoring/update.ts';
+import { batchWrite } from '../shared/store/batch.ts';
 import { documentClient } from '../shared/store/dynamo.ts';
 import { keys } from '../shared/store/keys.ts';
 import { type ScoreItem, ScoreStore } from '../shared/store/scores.ts';
@@ -147,24 +148,12 @@ export async function run(): Promise<void> {
     await dynamodb.stop();
   }
 
-  async function writeAll(all: ScoreItem[]): Promise<void> {
-    const chunks: ScoreItem[][] = [];
-    for (let i = 0; i < all.length; i += 25) chunks.push(all.slice(i, i + 25));
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: 8 }, async () => {
-        while (next < chunks.length) {
-          let pending: Record<string, unknown>[] | undefined = chunks[next++]!.map((Item) => ({
-            PutRequest: { Item },
-          }));
-          while (pending && pending.length > 0) {
-            const out = await client.send(
-              new BatchWriteCommand({ RequestItems: { [tables.leads]: pending as never } }),
-            );
-            pending = out.UnprocessedItems?.[tables.leads] as Record<string, unknown>[] | undefined;
-          }
-        }
-      }),
+  function writeAll(all: ScoreItem[]): Promise<void> {
+    return batchWrite(
+      client,
+      tables.leads,
+      all.map((Item) => ({ PutRequest: { Item: Item as unknown as Record<string, unknown> } })),
+      8,
     );
   }
 }

@@ -1,7 +1,9 @@
 import { BatchGetCommand, BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Key } from './keys.ts';
 
-type WriteRequest = { PutRequest: { Item: Record<string, unknown> } } | { DeleteRequest: { Key: Key } };
+export type WriteRequest =
+  | { PutRequest: { Item: Record<string, unknown> } }
+  | { DeleteRequest: { Key: Key } };
 
 /** DynamoDB may leave part of a batch unprocessed under load: retry that part, backing off, until none is left. */
 async function untilProcessed<T>(
@@ -15,18 +17,26 @@ async function untilProcessed<T>(
   }
 }
 
-/** Puts and deletes in batches of 25, every request eventually processed. */
+/** Puts and deletes in batches of 25, every request eventually processed; `parallel` batches in flight at once. */
 export async function batchWrite(
   client: DynamoDBDocumentClient,
   table: string,
   requests: WriteRequest[],
+  parallel = 1,
 ): Promise<void> {
-  for (let i = 0; i < requests.length; i += 25) {
-    await untilProcessed(requests.slice(i, i + 25), async (pending) => {
-      const out = await client.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
-      return out.UnprocessedItems?.[table] as WriteRequest[] | undefined;
-    });
-  }
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: parallel }, async () => {
+      while (next < requests.length) {
+        const batch = requests.slice(next, next + 25);
+        next += 25;
+        await untilProcessed(batch, async (pending) => {
+          const out = await client.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
+          return out.UnprocessedItems?.[table] as WriteRequest[] | undefined;
+        });
+      }
+    }),
+  );
 }
 
 /** Reads keys in batches of 100, every key eventually answered; returns the items found. */
