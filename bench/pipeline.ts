@@ -3,8 +3,12 @@ import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LedgerActivity } from '../shared/domain/activity.ts';
+import { loadModels } from '../shared/models.ts';
 import type { Notification } from '../shared/notify/notifications.ts';
+import { scoreActivities } from '../shared/scoring/update.ts';
 import { signLeadToken } from '../shared/security/tokens.ts';
+import type { ScoreItem } from '../shared/store/scores.ts';
+import type { SyntheticLead } from '../shared/synthetic/generator.ts';
 import { syntheticLeads } from '../shared/synthetic/generator.ts';
 import { counters } from '../shared/telemetry.ts';
 import { fmt, percentile, record } from './report.ts';
@@ -56,6 +60,7 @@ export async function run(): Promise<void> {
     const events: LedgerActivity[] = leads.flatMap((l) => l.activities);
     events.sort((a, b) => (a.occurredAt < b.occurredAt ? -1 : 1));
     const before = counters()['dynamodb.writeUnits'] ?? 0;
+    const replayStart = Date.now();
     let accepted = 0;
     // People's activity through the events API; bots' hits through the pixel, as crawlers, where they are flagged.
     const people = events.filter((e) => !e.bot);
@@ -73,8 +78,13 @@ export async function run(): Promise<void> {
     }
     accepted += bots.length;
     await drained();
+    const replaySeconds = (Date.now() - replayStart) / 1000;
     const c = counters();
     const writeUnits = (c['dynamodb.writeUnits'] ?? 0) - before;
+    const scoreWrites = c['score.written'] ?? 0;
+    const changes = c['notify.history-recorded'] ?? 0;
+    const floor = lowerBound(accepted, scoreWrites, changes);
+    const alone = oneEventPerWrite(leads, now);
     const breakdown = Object.fromEntries(
       Object.entries(c)
         .filter(([k]) => k.startsWith('dynamodb.writeUnits.'))
@@ -91,6 +101,18 @@ export async function run(): Promise<void> {
       `  of which, per accepted event: ${Object.entries(breakdown)
         .map(([k, v]) => `${k} ${v}`)
         .join(', ')}`,
+    );
+    console.log(
+      `  14 days replayed in ${replaySeconds.toFixed(0)} s: ${(accepted / scoreWrites).toFixed(2)} events per score write, ` +
+        `${fmt(changes)} visible score changes (${(changes / accepted).toFixed(3)} per event)`,
+    );
+    console.log(
+      `  lower bound for these writes with an exact rank index: ${floor.toFixed(2)} per event with stored history, ` +
+        `${lowerBound(accepted, scoreWrites, changes, false).toFixed(2)} with none`,
+    );
+    console.log(
+      `  the same traffic one event per batch (a quiet stream, by the engine): ${alone.writes.toFixed(2)} score writes ` +
+        `and ${alone.changes.toFixed(2)} visible changes per event, at least ${alone.floor.toFixed(2)} write units per event`,
     );
 
     // 2. Pixel to notification.
@@ -145,7 +167,14 @@ export async function run(): Promise<void> {
       acceptedEvents: accepted,
       writeUnitsPerEvent: Math.round((writeUnits / accepted) * 100) / 100,
       writeUnitsPerEventBy: breakdown,
-      scoreWrites: c['score.written'] ?? 0,
+      scoreWrites,
+      visibleChanges: changes,
+      replaySeconds: Math.round(replaySeconds),
+      lowerBound: Math.round(floor * 100) / 100,
+      oneEventPerBatch: {
+        scoreWritesPerEvent: Math.round(alone.writes * 100) / 100,
+        lowerBound: Math.round(alone.floor * 100) / 100,
+      },
       latencyMs: { p50, p99, samples: LATENCY_SAMPLES },
     });
   } finally {
@@ -176,4 +205,51 @@ async function until<T>(what: () => Promise<T | undefined> | T | undefined, time
     if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 5));
   }
+}
+
+/**
+ * What no implementation keeping an exact rank index can go below, for a given count of score writes: one ledger
+ * item per event; per visible change (score, band or flags) the score item, its rank entry (moved: two writes; or
+ * inserted, with the decay entry: one each) and, when history is stored, one history item; per other write (engine
+ * state only) the score item.
+ */
+function lowerBound(events: number, scoreWrites: number, changes: number, history = true): number {
+  return (events + (history ? 4 : 3) * changes + (scoreWrites - changes)) / events;
+}
+
+/**
+ * The same leads scored one event at a time, as a quiet stream delivers them (each record its own batch): how
+ * many score writes and visible changes that takes, from the engine alone. A projection, not a measurement.
+ */
+function oneEventPerWrite(leads: SyntheticLead[], now: number) {
+  const [model] = loadModels('models/default.yaml');
+  let events = 0;
+  let writes = 0;
+  let changes = 0;
+  for (const lead of leads) {
+    let stored: ScoreItem | undefined;
+    for (const activity of lead.activities) {
+      events++;
+      const write = scoreActivities(
+        model!,
+        lead.profile.leadId,
+        lead.profile.attributes,
+        stored,
+        [activity],
+        now,
+      );
+      if (!write) continue;
+      writes++;
+      const after = write.item;
+      if (
+        !stored ||
+        stored.score !== after.score ||
+        stored.band !== after.band ||
+        stored.flags.join() !== after.flags.join()
+      )
+        changes++;
+      stored = after;
+    }
+  }
+  return { writes: writes / events, changes: changes / events, floor: lowerBound(events, writes, changes) };
 }

@@ -74,6 +74,7 @@ export function notifyStreamHandler(parts: {
       before.flags.join() !== after.flags.join()
     ) {
       await parts.history.recordHistory(before, after, parts.retentionDays);
+      count('notify.history-recorded');
     }
     for (const notification of notificationsFor(model, before, after)) {
       await parts.publisher.publish(notification);

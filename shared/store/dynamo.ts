@@ -57,6 +57,7 @@ function countCapacity(client: DynamoDBClient): void {
           // Where they went, for the benchmark's breakdown: the table itself, each index, and by operation.
           count(`dynamodb.writeUnits.${command}`, c.CapacityUnits ?? 0);
           count('dynamodb.writeUnits.table', c.Table?.CapacityUnits ?? 0);
+          count(`dynamodb.writeUnits.item.${itemKind(args.input)}`, c.Table?.CapacityUnits ?? 0);
           for (const [index, units] of Object.entries(c.GlobalSecondaryIndexes ?? {}))
             count(`dynamodb.writeUnits.index.${index}`, units.CapacityUnits ?? 0);
         }
@@ -69,4 +70,14 @@ function countCapacity(client: DynamoDBClient): void {
     },
     { step: 'initialize', name: 'leadscoreCountCapacity' },
   );
+}
+
+/** What a single-item write wrote, by its sort key's prefix ("SCORE", "HIST", "EVT", ...); "batch" for batches. */
+function itemKind(input: unknown): string {
+  const { Item, Key } = input as { Item?: Record<string, unknown>; Key?: Record<string, unknown> };
+  // Plain values from the document client, or attribute values once marshalled.
+  const sk = (Item ?? Key)?.sk as string | { S?: string } | undefined;
+  const text = typeof sk === 'string' ? sk : sk?.S;
+  const prefix = text?.split('#')[0];
+  return prefix && /^[A-Z]+$/.test(prefix) ? prefix : text ? 'other' : 'batch';
 }
