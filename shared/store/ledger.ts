@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, PutCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand, paginateQuery, paginateScan } from '@aws-sdk/lib-dynamodb';
 import type { LedgerActivity } from '../domain/activity.ts';
 import { batchGet, batchWrite } from './batch.ts';
 import type { TableNames } from './dynamo.ts';
@@ -96,19 +96,15 @@ export class Ledger {
 
   async activitiesOf(subject: Subject): Promise<LedgerItem[]> {
     const items: LedgerItem[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tables.activities,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': keys.subject(subject) },
-          ExclusiveStartKey: start,
-        }),
-      );
-      items.push(...((page.Items ?? []) as LedgerItem[]));
-      start = page.LastEvaluatedKey;
-    } while (start);
+    const pages = paginateQuery(
+      { client: this.client },
+      {
+        TableName: this.tables.activities,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': keys.subject(subject) },
+      },
+    );
+    for await (const page of pages) items.push(...((page.Items ?? []) as LedgerItem[]));
     return items;
   }
 
@@ -138,17 +134,13 @@ export class Ledger {
    * (rescoring a changed model), never for a request or the nightly sweep.
    */
   async *leadIds(): AsyncGenerator<string> {
-    let start: Record<string, unknown> | undefined;
     let previous: string | undefined;
     const seen = new Set<string>();
-    do {
-      const page = await this.client.send(
-        new ScanCommand({
-          TableName: this.tables.activities,
-          ProjectionExpression: 'pk',
-          ExclusiveStartKey: start,
-        }),
-      );
+    const pages = paginateScan(
+      { client: this.client },
+      { TableName: this.tables.activities, ProjectionExpression: 'pk' },
+    );
+    for await (const page of pages) {
       for (const { pk } of (page.Items ?? []) as { pk: string }[]) {
         if (pk === previous || !pk.startsWith('LEAD#')) continue;
         previous = pk;
@@ -157,8 +149,7 @@ export class Ledger {
         seen.add(id);
         yield id;
       }
-      start = page.LastEvaluatedKey;
-    } while (start);
+    }
   }
 
   /** Deletes every activity of a subject; returns how many there were. */

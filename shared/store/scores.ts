@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand, paginateQuery, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Attributes } from '../domain/profile.ts';
 import { batchGet, batchWrite } from './batch.ts';
 import type { TableNames } from './dynamo.ts';
@@ -134,17 +134,16 @@ export class ScoreStore {
   /** Deletes a lead's whole score history (an erasure's last step, run from the leads stream). */
   async forgetHistory(leadId: string): Promise<number> {
     let deleted = 0;
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tables.leads,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :hist)',
-          ExpressionAttributeValues: { ':pk': keys.lead(leadId), ':hist': 'HIST#' },
-          ProjectionExpression: 'pk, sk',
-          ExclusiveStartKey: start,
-        }),
-      );
+    const pages = paginateQuery(
+      { client: this.client },
+      {
+        TableName: this.tables.leads,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :hist)',
+        ExpressionAttributeValues: { ':pk': keys.lead(leadId), ':hist': 'HIST#' },
+        ProjectionExpression: 'pk, sk',
+      },
+    );
+    for await (const page of pages) {
       const found = (page.Items ?? []) as Key[];
       await batchWrite(
         this.client,
@@ -152,8 +151,7 @@ export class ScoreStore {
         found.map((Key) => ({ DeleteRequest: { Key } })),
       );
       deleted += found.length;
-      start = page.LastEvaluatedKey;
-    } while (start);
+    }
     return deleted;
   }
 
@@ -223,20 +221,19 @@ export class ScoreStore {
   /** The lead ids whose profile has this e-mail domain. */
   async contactsOf(domain: string): Promise<string[]> {
     const ids: string[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.client.send(
-        new QueryCommand({
-          TableName: this.tables.leads,
-          IndexName: 'account',
-          KeyConditionExpression: 'accountKey = :key',
-          ExpressionAttributeValues: { ':key': keys.account(domain) },
-          ExclusiveStartKey: start,
-        }),
-      );
-      ids.push(...(out.Items ?? []).map((i) => String(i.pk).slice('LEAD#'.length)));
-      start = out.LastEvaluatedKey;
-    } while (start && ids.length < 1000);
+    const pages = paginateQuery(
+      { client: this.client },
+      {
+        TableName: this.tables.leads,
+        IndexName: 'account',
+        KeyConditionExpression: 'accountKey = :key',
+        ExpressionAttributeValues: { ':key': keys.account(domain) },
+      },
+    );
+    for await (const page of pages) {
+      ids.push(...(page.Items ?? []).map((i) => String(i.pk).slice('LEAD#'.length)));
+      if (ids.length >= 1000) break;
+    }
     return ids;
   }
 
