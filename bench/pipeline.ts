@@ -7,7 +7,7 @@ import { loadModels } from '../shared/models.ts';
 import type { Notification } from '../shared/notify/notifications.ts';
 import { scoreActivities } from '../shared/scoring/update.ts';
 import { signLeadToken } from '../shared/security/tokens.ts';
-import type { ScoreItem } from '../shared/store/scores.ts';
+import { isVisibleChange, type ScoreItem } from '../shared/store/scores.ts';
 import type { SyntheticLead } from '../shared/synthetic/generator.ts';
 import { syntheticLeads } from '../shared/synthetic/generator.ts';
 import { counters } from '../shared/telemetry.ts';
@@ -236,13 +236,7 @@ function oneEventPerWrite(leads: SyntheticLead[], now: number) {
       if (!write) continue;
       writes++;
       const after = write.item;
-      if (
-        !stored ||
-        stored.score !== after.score ||
-        stored.band !== after.band ||
-        stored.flags.join() !== after.flags.join()
-      )
-        changes++;
+      if (isVisibleChange(stored, after)) changes++;
       stored = after;
     }
   }

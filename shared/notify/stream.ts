@@ -4,7 +4,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import type { CompiledModel } from '../model/compile.ts';
 import type { FeedStore } from '../store/feed.ts';
-import type { ScoreItem, ScoreStore } from '../store/scores.ts';
+import { isVisibleChange, type ScoreItem, type ScoreStore } from '../store/scores.ts';
 import { count, logger } from '../telemetry.ts';
 import { notificationsFor } from './notifications.ts';
 import type { Publisher } from './publisher.ts';
@@ -67,12 +67,7 @@ export function notifyStreamHandler(parts: {
     }
     const old = record.dynamodb?.OldImage;
     const before = old ? (unmarshall(old as Record<string, AttributeValue>) as ScoreItem) : undefined;
-    if (
-      !before ||
-      before.score !== after.score ||
-      before.band !== after.band ||
-      before.flags.join() !== after.flags.join()
-    ) {
+    if (isVisibleChange(before, after)) {
       await parts.history.recordHistory(before, after, parts.retentionDays);
       count('notify.history-recorded');
     }

@@ -266,6 +266,16 @@ export class ScoreStore {
   }
 }
 
+/** Whether a score write changed what anyone can see (score, band or flags): what history records. */
+export function isVisibleChange(before: ScoreItem | undefined, after: ScoreItem): boolean {
+  return (
+    !before ||
+    before.score !== after.score ||
+    before.band !== after.band ||
+    before.flags.join() !== after.flags.join()
+  );
+}
+
 /** DynamoDB hands binary back as Uint8Array already; lists may come back empty as undefined. */
 function normalise(item: ScoreItem): ScoreItem {
   return { ...item, flags: item.flags ?? [], fitRules: item.fitRules ?? [] };
