@@ -1,10 +1,9 @@
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import type { Attributes } from '../shared/domain/profile.ts';
 import { loadModels } from '../shared/models.ts';
 import { refitScore } from '../shared/scoring/update.ts';
 import { ScoreStore } from '../shared/store/scores.ts';
+import { itemOfImage } from '../shared/store/stream-image.ts';
 import { count } from '../shared/telemetry.ts';
 import { wire } from '../shared/wiring.ts';
 
@@ -21,11 +20,11 @@ export async function handler(event: DynamoDBStreamEvent): Promise<DynamoDBBatch
   for (const record of event.Records) {
     const image = record.dynamodb?.NewImage;
     if (!image) continue;
-    const profile = unmarshall(image as Record<string, AttributeValue>) as {
+    const profile = itemOfImage<{
       entity?: string;
       leadId: string;
       attributes?: Attributes;
-    };
+    }>(image);
     if (profile.entity !== 'profile') continue;
     try {
       await refit(profile.leadId);

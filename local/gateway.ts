@@ -1,6 +1,7 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
+import { LOCAL_AWS } from './aws.ts';
 
 /** The most a request body may be; API Gateway's own limit is 10 MB. */
 const MAX_BODY = 10 * 1024 * 1024;
@@ -14,9 +15,10 @@ export type HttpHandler = (
 export class BodyTooLarge extends Error {}
 
 /**
- * Turns a Node request into the event API Gateway (HTTP API, payload 2.0) gives a Lambda: lower-case headers
- * with repeated values joined by commas, cookies apart, query parameters decoded and joined the same way, and
- * a body that is base64-encoded unless it is text.
+ * Turns a Node request into the event API Gateway (HTTP API, payload 2.0) gives a Lambda, as JSON: lower-case
+ * headers with repeated values joined by commas and the `x-forwarded-*` headers API Gateway adds, cookies apart,
+ * query parameters decoded and joined the same way, a body that is base64-encoded unless it is text, and the
+ * request context with API Gateway's time format. test/fixtures/aws/ holds the documented shape it must match.
  */
 export async function toApiGatewayEvent(
   request: IncomingMessage,
@@ -49,9 +51,17 @@ export async function toApiGatewayEvent(
   const query: Record<string, string> = {};
   for (const [name, value] of url.searchParams)
     query[name] = query[name] === undefined ? value : `${query[name]},${value}`;
+  const sourceIp = (request.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
+  headers['x-forwarded-for'] = headers['x-forwarded-for']
+    ? `${headers['x-forwarded-for']}, ${sourceIp}`
+    : sourceIp;
+  headers['x-forwarded-port'] = String(request.socket.localPort ?? 80);
+  headers['x-forwarded-proto'] = 'http';
+  headers['x-amzn-trace-id'] =
+    `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${randomBytes(12).toString('hex')}`;
   const text = TEXT.test(headers['content-type'] ?? '');
   const now = Date.now();
-  return {
+  const event: APIGatewayProxyEventV2 = {
     version: '2.0',
     routeKey,
     rawPath: url.pathname,
@@ -61,30 +71,43 @@ export async function toApiGatewayEvent(
     ...(url.search.length > 1 && { queryStringParameters: query }),
     ...(pathParameters && { pathParameters }),
     requestContext: {
-      accountId: 'local',
-      apiId: 'local',
+      accountId: LOCAL_AWS.accountId,
+      apiId: LOCAL_API_ID,
       domainName: headers.host ?? 'localhost',
-      domainPrefix: 'local',
+      domainPrefix: (headers.host ?? 'localhost').split('.')[0]!,
       http: {
         method: request.method ?? 'GET',
         path: url.pathname,
         protocol: `HTTP/${request.httpVersion}`,
-        sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
+        sourceIp,
         userAgent: headers['user-agent'] ?? '',
       },
-      requestId: randomUUID(),
+      requestId: randomBytes(10).toString('base64'),
       routeKey,
       stage: '$default',
-      time: new Date(now).toUTCString(),
+      time: requestTime(new Date(now)),
       timeEpoch: now,
     },
     ...(raw.length > 0 && { body: text ? raw.toString('utf8') : raw.toString('base64') }),
     isBase64Encoded: raw.length > 0 && !text,
   };
+  // What reaches the handler is the JSON text API Gateway sends, parsed: no object of this process survives.
+  return JSON.parse(JSON.stringify(event));
+}
+
+const LOCAL_API_ID = 'local000ap';
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** API Gateway's `requestContext.time`: `30/Nov/2026:05:33:15 +0000`. */
+export function requestTime(at: Date): string {
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${two(at.getUTCDate())}/${MONTHS[at.getUTCMonth()]}/${at.getUTCFullYear()}:${two(at.getUTCHours())}:${two(at.getUTCMinutes())}:${two(at.getUTCSeconds())} +0000`;
 }
 
 /** Writes a Lambda's answer the way API Gateway does, including its shorthand (a bare object is 200 JSON). */
-export function writeResult(response: ServerResponse, result: APIGatewayProxyResultV2): void {
+export function writeResult(response: ServerResponse, answer: APIGatewayProxyResultV2): void {
+  // Lambda hands API Gateway the handler's answer as JSON text; parse it back, as API Gateway does.
+  const result = JSON.parse(JSON.stringify(answer ?? null)) as APIGatewayProxyResultV2;
   if (
     typeof result === 'string' ||
     result === null ||
@@ -112,7 +135,7 @@ export function lambdaContext(functionName: string): Context {
     callbackWaitsForEmptyEventLoop: false,
     functionName,
     functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
+    invokedFunctionArn: `arn:aws:lambda:${LOCAL_AWS.region}:${LOCAL_AWS.accountId}:function:${functionName}`,
     memoryLimitInMB: '512',
     awsRequestId: randomUUID(),
     logGroupName: `/aws/lambda/${functionName}`,

@@ -7,8 +7,15 @@ import {
   GetShardIteratorCommand,
   type _Record as StreamRecord,
 } from '@aws-sdk/client-dynamodb-streams';
-import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import type {
+  AttributeValue as AttributeValueJson,
+  DynamoDBBatchResponse,
+  DynamoDBRecord,
+  DynamoDBStreamEvent,
+  StreamRecord as StreamRecordJson,
+} from 'aws-lambda';
 import type { StreamConsumer } from '../shared/streams.ts';
+import { LOCAL_AWS } from './aws.ts';
 import { localClient } from './dynamodb.ts';
 import { lambdaContext } from './gateway.ts';
 
@@ -180,10 +187,9 @@ export class StreamPoller {
       let failedAt: number | undefined;
       let threw = false;
       try {
-        const result = await this.handler(
-          { Records: batch.map((r) => toLambdaRecord(r, arn)) },
-          lambdaContext(this.consumer.handler),
-        );
+        // Serialised and parsed, as Lambda's event reaches a handler: no SDK object survives the trip.
+        const event = JSON.parse(JSON.stringify({ Records: batch.map((r) => toLambdaRecord(r, arn)) }));
+        const result = await this.handler(event, lambdaContext(this.consumer.handler));
         const failure = result?.batchItemFailures?.[0]?.itemIdentifier;
         if (failure !== undefined) {
           const index = batch.findIndex((r) => r.dynamodb?.SequenceNumber === failure);
@@ -282,43 +288,48 @@ export class StreamPoller {
 }
 
 /**
- * The record as Lambda delivers it: the SDK's Date becomes epoch seconds, as in Lambda's JSON, and empty maps,
- * which the SDK's streams client reads as `{}` (no type at all), are `{ M: {} }` again, as Lambda passes them.
+ * The record as Lambda delivers it: JSON. Binary attributes become base64 text, the SDK's Date becomes epoch
+ * seconds, empty maps (which the SDK's streams client reads as `{}`, with no type at all) are `{"M": {}}` again,
+ * and the ARN and region are an AWS region's, not DynamoDB Local's `ddblocal`.
  */
 export function toLambdaRecord(record: StreamRecord, arn: string): DynamoDBRecord {
-  const { ApproximateCreationDateTime, ...rest } = record.dynamodb ?? {};
-  for (const image of [rest.NewImage, rest.OldImage, rest.Keys])
-    if (image) restoreEmptyMaps(image as Record<string, unknown>);
+  const { ApproximateCreationDateTime, Keys, NewImage, OldImage, ...rest } = record.dynamodb ?? {};
   return {
     eventID: record.eventID,
     eventName: record.eventName as DynamoDBRecord['eventName'],
     eventVersion: '1.1',
     eventSource: 'aws:dynamodb',
-    awsRegion: 'local',
+    awsRegion: LOCAL_AWS.region,
     dynamodb: {
-      ...(rest as DynamoDBRecord['dynamodb']),
       ...(ApproximateCreationDateTime && {
         ApproximateCreationDateTime: Math.floor(ApproximateCreationDateTime.getTime() / 1000),
       }),
+      ...(Keys && { Keys: imageJson(Keys) }),
+      ...(NewImage && { NewImage: imageJson(NewImage) }),
+      ...(OldImage && { OldImage: imageJson(OldImage) }),
+      ...(rest as Pick<StreamRecordJson, 'SequenceNumber' | 'SizeBytes' | 'StreamViewType'>),
     },
-    eventSourceARN: arn,
+    eventSourceARN: arn.replace(
+      /^arn:aws:dynamodb:[^:]*:[^:]*:/,
+      `arn:aws:dynamodb:${LOCAL_AWS.region}:${LOCAL_AWS.accountId}:`,
+    ),
   };
 }
 
-function restoreEmptyMaps(attributes: Record<string, unknown>): void {
-  for (const [name, value] of Object.entries(attributes)) {
-    if (value === null || typeof value !== 'object') continue;
-    const typed = value as Record<string, unknown>;
-    if (Object.keys(typed).length === 0) attributes[name] = { M: {} };
-    else if (typed.M && typeof typed.M === 'object') restoreEmptyMaps(typed.M as Record<string, unknown>);
-    else if (Array.isArray(typed.L)) {
-      typed.L.forEach((item, i) => {
-        if (item && typeof item === 'object' && Object.keys(item).length === 0)
-          (typed.L as unknown[])[i] = { M: {} };
-        else if (item && typeof item === 'object') restoreEmptyMaps({ x: item } as Record<string, unknown>);
-      });
-    }
-  }
+type SdkImage = NonNullable<NonNullable<StreamRecord['dynamodb']>['NewImage']>;
+type SdkValue = SdkImage[string];
+
+function imageJson(image: SdkImage): Record<string, AttributeValueJson> {
+  return Object.fromEntries(Object.entries(image).map(([name, value]) => [name, valueJson(value)]));
+}
+
+function valueJson(value: SdkValue): AttributeValueJson {
+  if (value.B !== undefined) return { B: Buffer.from(value.B).toString('base64') };
+  if (value.BS !== undefined) return { BS: value.BS.map((b) => Buffer.from(b).toString('base64')) };
+  if (value.M !== undefined) return { M: imageJson(value.M) };
+  if (value.L !== undefined) return { L: value.L.map(valueJson) };
+  if (Object.keys(value).length === 0 || value.$unknown) return { M: {} };
+  return value as AttributeValueJson;
 }
 
 function sleep(ms: number): Promise<void> {

@@ -1,10 +1,9 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import type { CompiledModel } from '../model/compile.ts';
 import type { FeedStore } from '../store/feed.ts';
 import { isVisibleChange, type ScoreItem, type ScoreStore } from '../store/scores.ts';
+import { itemOfImage } from '../store/stream-image.ts';
 import { count, logger } from '../telemetry.ts';
 import { notificationsFor } from './notifications.ts';
 import type { Publisher } from './publisher.ts';
@@ -50,7 +49,7 @@ export function notifyStreamHandler(parts: {
   async function publishFor(record: DynamoDBRecord): Promise<void> {
     const image = record.dynamodb?.NewImage;
     if (!image) return;
-    const item = unmarshall(image as Record<string, AttributeValue>) as ScoreItem | ErasureMarker;
+    const item = itemOfImage<ScoreItem | ErasureMarker>(image);
     if (item.entity === 'erased' && item.sk.startsWith('SCORE#')) {
       // An erasure replaced this score with its marker: every earlier change of it has been recorded by now
       // (a key's records arrive in order), so the history recorded meanwhile can go, for good.
@@ -66,7 +65,7 @@ export function notifyStreamHandler(parts: {
       return;
     }
     const old = record.dynamodb?.OldImage;
-    const before = old ? (unmarshall(old as Record<string, AttributeValue>) as ScoreItem) : undefined;
+    const before = old ? itemOfImage<ScoreItem>(old) : undefined;
     if (isVisibleChange(before, after)) {
       await parts.history.recordHistory(before, after, parts.retentionDays);
       count('notify.history-recorded');

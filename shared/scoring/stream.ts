@@ -1,11 +1,10 @@
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { buildState, type LeadState } from '../engine/index.ts';
 import type { CompiledModel } from '../model/compile.ts';
 import { subjectOf } from '../store/keys.ts';
 import type { Ledger, LedgerItem } from '../store/ledger.ts';
 import type { ScoreStore } from '../store/scores.ts';
+import { itemOfImage } from '../store/stream-image.ts';
 import { count, logger } from '../telemetry.ts';
 import { needsRebuild, scoreActivities } from './update.ts';
 
@@ -34,7 +33,7 @@ export function scoreStreamHandler(parts: ScoringParts) {
     for (const record of event.Records) {
       const image = record.dynamodb?.NewImage;
       if (record.eventName !== 'INSERT' || !image) continue;
-      const item = unmarshall(image as Record<string, AttributeValue>) as LedgerItem;
+      const item = itemOfImage<LedgerItem>(image);
       const subject = subjectOf(item.pk);
       // Anonymous activity is scored once the visitor is identified (its items move to the lead and arrive again).
       if (item.entity !== 'activity' || subject?.kind !== 'lead') continue;

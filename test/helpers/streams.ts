@@ -28,7 +28,9 @@ export async function deliver(
     const batch = records.slice(at, at + batchSize);
     let failedSequence: string | undefined;
     try {
-      failedSequence = (await handler({ Records: batch }))?.batchItemFailures[0]?.itemIdentifier;
+      // As JSON, the way Lambda's event reaches a handler.
+      const event = JSON.parse(JSON.stringify({ Records: batch })) as DynamoDBStreamEvent;
+      failedSequence = (await handler(event))?.batchItemFailures[0]?.itemIdentifier;
     } catch {
       failedSequence = batch[0]!.dynamodb!.SequenceNumber!;
     }

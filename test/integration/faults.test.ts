@@ -1,5 +1,3 @@
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Context } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureTables } from '../../local/dynamodb.ts';
@@ -12,6 +10,7 @@ import { documentClient } from '../../shared/store/dynamo.ts';
 import { LeadDirectory } from '../../shared/store/leads.ts';
 import { Ledger } from '../../shared/store/ledger.ts';
 import { type ScoreItem, ScoreStore } from '../../shared/store/scores.ts';
+import { itemOfImage } from '../../shared/store/stream-image.ts';
 import { ACTIVITIES_TABLE, LEADS_TABLE } from '../../shared/store/tables.ts';
 import { syntheticLeads } from '../../shared/synthetic/generator.ts';
 import { runtime } from '../helpers/runtime.ts';
@@ -145,11 +144,9 @@ describe('faults on the stream path', () => {
     // Assess: every committed change's crossings were published, none lost to the failure; repeats share an id.
     const expectedIds = new Set(
       leadRecords.flatMap((r) => {
-        const after = unmarshall(r.dynamodb!.NewImage as Record<string, AttributeValue>) as ScoreItem;
+        const after = itemOfImage<ScoreItem>(r.dynamodb!.NewImage!);
         if (after.entity !== 'score') return [];
-        const before = r.dynamodb!.OldImage
-          ? (unmarshall(r.dynamodb!.OldImage as Record<string, AttributeValue>) as ScoreItem)
-          : undefined;
+        const before = r.dynamodb!.OldImage ? itemOfImage<ScoreItem>(r.dynamodb!.OldImage) : undefined;
         return notificationsFor(model!, before, after).map((n) => n.id);
       }),
     );
