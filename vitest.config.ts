@@ -1,13 +1,27 @@
 import { defineConfig } from 'vitest/config';
 
+// Timeouts are generous on purpose: CI is a busy two-core machine, and no test here measures speed (the
+// benchmarks do). A test waits for what it needs by polling, never by a tight deadline.
 export default defineConfig({
   test: {
     projects: [
       {
+        // The pure parts: engine, model, evaluation, CLI parsing. No I/O beyond files, no bundling.
         test: {
           name: 'unit',
-          include: ['test/unit/**/*.test.ts', 'test/infra/**/*.test.ts'],
+          include: ['test/unit/**/*.test.ts'],
           environment: 'node',
+          testTimeout: 120_000,
+        },
+      },
+      {
+        // The CDK app: template tests synthesise the stack, which bundles every function with esbuild.
+        test: {
+          name: 'infra',
+          include: ['test/infra/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
         },
       },
       {
@@ -19,8 +33,8 @@ export default defineConfig({
           globalSetup: ['test/setup/runtime.ts'],
           // Handlers log every rejection and injected fault; the tests assert them through counters instead.
           env: { POWERTOOLS_LOG_LEVEL: 'SILENT' },
-          testTimeout: 30_000,
-          hookTimeout: 60_000,
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
         },
       },
     ],

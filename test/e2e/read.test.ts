@@ -38,7 +38,7 @@ async function scoredLead(
       .filter((c) => c.kind === 'behaviour')
       .reduce((n, c) => n + c.count, 0);
     return counted >= events.length ? body : undefined;
-  }, 5000);
+  });
 }
 
 describe('read APIs', () => {
@@ -118,7 +118,7 @@ describe('read APIs', () => {
         changes: { grade: string; score: number }[];
       };
       return h.changes[0]?.grade === 'A' ? h.changes : undefined;
-    }, 5000);
+    });
     expect(history[0]!.score).toBeGreaterThan(before.scores[0]!.score + 34);
   });
 

@@ -64,7 +64,7 @@ export const BROWSER_UA =
 /** Polls until `what` gives a value, or fails after `timeoutMs`: for effects that the streams deliver in their own time. */
 export async function until<T>(
   what: () => Promise<T | undefined> | T | undefined,
-  timeoutMs = 5000,
+  timeoutMs = 30_000,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
