@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import {
   Alarm,
@@ -12,6 +12,7 @@ import {
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Topic } from 'aws-cdk-lib/aws-sns';
@@ -47,6 +48,7 @@ export class Operations extends Construct {
       enforceSSL: true,
     });
     if (props.alarmEmail) this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
+    grantAlarmsPublish(this.topic, props.key);
     const action = new SnsAction(this.topic);
     const alarm = (
       alarmId: string,
@@ -142,6 +144,45 @@ export class Operations extends Construct {
       }),
     );
   }
+}
+
+/**
+ * CloudWatch publishes alarm actions as its own service principal, and an SNS topic encrypted with a
+ * customer-managed key drops what that principal cannot encrypt, silently: the key policy must let it use the
+ * key, and the topic policy let it publish. Both only for alarms of this account and region.
+ */
+export function grantAlarmsPublish(topic: Topic, key: IKey): void {
+  const stack = Stack.of(topic);
+  const cloudwatch = new ServicePrincipal('cloudwatch.amazonaws.com');
+  const conditions = {
+    StringEquals: { 'aws:SourceAccount': stack.account },
+    ArnLike: {
+      'aws:SourceArn': stack.formatArn({
+        service: 'cloudwatch',
+        resource: 'alarm',
+        resourceName: '*',
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      }),
+    },
+  };
+  key.addToResourcePolicy(
+    new PolicyStatement({
+      sid: 'CloudWatchAlarmsUseTheKey',
+      principals: [cloudwatch],
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      resources: ['*'],
+      conditions,
+    }),
+  );
+  topic.addToResourcePolicy(
+    new PolicyStatement({
+      sid: 'CloudWatchAlarmsPublish',
+      principals: [cloudwatch],
+      actions: ['sns:Publish'],
+      resources: [topic.topicArn],
+      conditions,
+    }),
+  );
 }
 
 /** How far behind its stream a consumer reads (Lambda has no metric method for it). */

@@ -253,6 +253,38 @@ describe('bus, schedule, topics, secret', () => {
     expect(refId((schedule.Properties.Target as { Arn: unknown }).Arn)).toBe(functionNamed('decay-sweep').id);
   });
 
+  it("lets CloudWatch alarms publish to the encrypted operations topic: the key's policy and the topic's", () => {
+    const [topicId, topic] = ofType('AWS::SNS::Topic').find(
+      ([, r]) => r.Properties.TopicName === 'leadscore-test-operations',
+    )!;
+    const key = resources[refId(topic.Properties.KmsMasterKeyId)]!;
+    const statements = (key.Properties.KeyPolicy as { Statement: Record<string, unknown>[] }).Statement;
+    const forCloudWatch = statements.filter(
+      (st) => (st.Principal as { Service?: string }).Service === 'cloudwatch.amazonaws.com',
+    );
+    expect(forCloudWatch).toHaveLength(1);
+    expect(forCloudWatch[0]).toMatchObject({
+      Effect: 'Allow',
+      Action: expect.arrayContaining(['kms:Decrypt', 'kms:GenerateDataKey*']),
+      Condition: { StringEquals: { 'aws:SourceAccount': expect.anything() } },
+    });
+    const policy = ofType('AWS::SNS::TopicPolicy').find(([, r]) =>
+      (r.Properties.Topics as unknown[]).some((t) => refId(t) === topicId),
+    )!;
+    expect(
+      (policy[1].Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement,
+    ).toContainEqual(
+      expect.objectContaining({
+        Effect: 'Allow',
+        Action: 'sns:Publish',
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+      }),
+    );
+    // And every alarm's actions go to that topic.
+    for (const [, alarm] of ofType('AWS::CloudWatch::Alarm'))
+      expect((alarm.Properties.AlarmActions as unknown[]).map(refId)).toEqual([topicId]);
+  });
+
   it('encrypts both topics with a rotating key, and subscribes what the configuration lists, with filter policies', () => {
     template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
     for (const name of ['leadscore-test-notifications', 'leadscore-test-operations'])

@@ -34,6 +34,29 @@ describe('cdk synth', () => {
       expect(bundled!.fingerprint).toBe(loadModels('models/default.yaml')[0]!.fingerprint);
     }
   }, 180_000);
+
+  it('gives a template that cfn-lint (the Python tool, 1.51 on these machines) finds no error in', async () => {
+    const template = join(out, 'Leadscore-ci.template.json');
+    const lint = await new Promise<{ code: number | null; stdout: string; stderr: string }>((done) =>
+      execFile('cfn-lint', ['--format', 'json', template], { maxBuffer: 64 << 20 }, (error, stdout, stderr) =>
+        done({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      ),
+    );
+    if ((lint.code as unknown) === 'ENOENT')
+      throw new Error('cfn-lint is not on PATH: install the Python tool (pip install cfn-lint), see README');
+    // cfn-lint's exit code is a bit mask: 2 errors, 4 warnings, 8 informational; 1 means it could not run.
+    expect(lint.code === 1 ? lint.stderr : '', 'cfn-lint could not run').toBe('');
+    const findings = JSON.parse(lint.stdout || '[]') as {
+      Level: string;
+      Rule: { Id: string };
+      Message: string;
+    }[];
+    const errors = findings.filter((f) => f.Level === 'Error').map((f) => `${f.Rule.Id}: ${f.Message}`);
+    console.info(
+      `cfn-lint: ${errors.length} error(s), ${findings.filter((f) => f.Level === 'Warning').length} warning(s)`,
+    );
+    expect(errors).toEqual([]);
+  });
 });
 
 interface Resource {
