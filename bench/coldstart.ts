@@ -4,9 +4,9 @@ import { join, resolve } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { stackConfig } from '../infra/config.ts';
-import { FUNCTIONS, LeadscoreFunction } from '../infra/functions.ts';
+import { LeadscoreFunction } from '../infra/functions.ts';
 import { LeadscoreStack } from '../infra/stack.ts';
-import { ACTIVITIES_TABLE, LEADS_TABLE } from '../shared/store/tables.ts';
+import { FUNCTIONS } from '../shared/manifest.ts';
 import { fmt, record } from './report.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
@@ -28,18 +28,12 @@ export async function run(): Promise<void> {
     config: stackConfig((k) => (k === 'stage' ? 'bench' : undefined)),
   });
   const yardstick = new Stack(app, 'Yardstick');
-  const ref = (id: 'activities' | 'leads') => ({
-    definition: id === 'activities' ? ACTIVITIES_TABLE : LEADS_TABLE,
-    tableName: id,
-    tableArn: `arn:aws:dynamodb:us-east-1:123456789012:table/${id}`,
-  });
   new LeadscoreFunction(yardstick, 'Minimal', {
-    spec: { handler: 'minimal', memoryMb: 128, timeoutSeconds: 3 },
+    spec: { handler: 'minimal', trigger: { kind: 'schedule' }, uses: {}, memoryMb: 128, timeoutSeconds: 3 },
     entry: 'bench/minimal-handler.ts',
     stage: 'bench',
     models: [],
-    environment: {},
-    tables: { activities: ref('activities'), leads: ref('leads') },
+    resources: {},
     logRetention: RetentionDays.ONE_DAY,
   });
   console.log('coldstart: bundling every function with cdk synth ...');

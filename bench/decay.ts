@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { ensureTables, startDynamoDbLocal } from '../local/dynamodb.ts';
+import { lambdaContext } from '../local/gateway.ts';
 import { buildState, compactState, encodeState, fitFor, scoreWithFit } from '../shared/engine/index.ts';
 import { loadModels } from '../shared/models.ts';
 import { ageScore } from '../shared/scoring/update.ts';
@@ -115,7 +116,7 @@ export async function run(): Promise<void> {
     const { handler } = await import('../functions/decay-sweep.ts');
     const indexUnitsBefore = readUnits();
     const indexStart = process.hrtime.bigint();
-    const result = await handler({ at: new Date(now).toISOString() });
+    const result = await handler({ at: new Date(now).toISOString() }, lambdaContext('decay-sweep'));
     const indexSeconds = Number(process.hrtime.bigint() - indexStart) / 1e9;
     const indexUnits = readUnits() - indexUnitsBefore;
     console.log(

@@ -7,9 +7,12 @@ import { join } from 'node:path';
 import { BatchGetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import autocannon from 'autocannon';
 import { PIXEL_GIF, PIXEL_HEADERS } from '../shared/ingest/pixel.ts';
+import { LOCAL_STAGE, tableNames } from '../shared/names.ts';
 import { documentClient } from '../shared/store/dynamo.ts';
 import { Ledger } from '../shared/store/ledger.ts';
 import { fmt, record } from './report.ts';
+
+const LOCAL_TABLES = tableNames(LOCAL_STAGE);
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = 10;
@@ -152,7 +155,7 @@ async function dynamoDbLocalCeiling(endpoint: string) {
   const putsPerSecond = await measure((i) =>
     client.send(
       new PutCommand({
-        TableName: 'leadscore-activities',
+        TableName: LOCAL_TABLES.activities,
         Item: { pk: `CEIL#${i}`, sk: 'X', pad: 'x'.repeat(250) },
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
@@ -161,7 +164,7 @@ async function dynamoDbLocalCeiling(endpoint: string) {
   const batchGetsPerSecond = await measure((i) =>
     client.send(
       new BatchGetCommand({
-        RequestItems: { 'leadscore-leads': { Keys: [{ pk: `ALIAS#A#ceil-${i}`, sk: 'ALIAS' }] } },
+        RequestItems: { [LOCAL_TABLES.leads]: { Keys: [{ pk: `ALIAS#A#ceil-${i}`, sk: 'ALIAS' }] } },
       }),
     ),
   );
@@ -172,7 +175,7 @@ async function dynamoDbLocalCeiling(endpoint: string) {
 /** Records representative activities straight through the ledger adapter and sums the ConsumedCapacity DynamoDB reports. */
 async function writeUnitsPerEvent(endpoint: string) {
   const client = documentClient(endpoint);
-  const ledger = new Ledger(client, { activities: 'leadscore-activities', leads: 'leadscore-leads' }, 400);
+  const ledger = new Ledger(client, LOCAL_TABLES, 400);
   const now = Date.now();
   let pixelUnits = 0;
   let apiUnits = 0;

@@ -1,4 +1,5 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { functionName, STAGE_PATTERN, tableNames } from '../shared/names.ts';
 import { UsageError } from './main.ts';
 
 /**
@@ -14,14 +15,13 @@ export interface DeployedStack {
 }
 
 export function deployedStack(stage: string, region?: string): DeployedStack {
-  if (!/^[a-z][a-z0-9-]{0,20}$/.test(stage))
+  if (!STAGE_PATTERN.test(stage))
     throw new UsageError(`--stage "${stage}" is not a stage name (lower case letters, digits and -)`);
-  const name = (what: string) => `leadscore-${stage}-${what}`;
   return {
     stage,
     region,
-    tables: { activities: name('activities'), leads: name('leads') },
-    function: name,
+    tables: tableNames(stage),
+    function: (handler) => functionName(stage, handler),
   };
 }
 

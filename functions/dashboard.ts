@@ -2,8 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { loadConfig } from '../shared/config.ts';
+import { httpHandler } from '../shared/lambda.ts';
 
-const config = loadConfig();
+const config = loadConfig('dashboard');
 
 const TYPES: Record<string, string> = {
   'index.html': 'text/html; charset=utf-8',
@@ -25,7 +26,7 @@ const SECURITY = {
 };
 
 /** GET /dashboard and GET /dashboard/{file}: the static dashboard (dashboard/), served from the bundle. */
-export async function handler(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
+async function serveDashboard(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
   const name = event.pathParameters?.file ?? 'index.html';
   const body = files.get(name);
   if (body === undefined)
@@ -49,3 +50,5 @@ export async function handler(event: APIGatewayProxyEventV2): Promise<APIGateway
     body,
   };
 }
+
+export const handler = httpHandler('dashboard', serveDashboard);

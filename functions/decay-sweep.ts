@@ -1,6 +1,7 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import type { Context } from 'aws-lambda';
 import * as z from 'zod';
+import { lambdaHandler } from '../shared/lambda.ts';
 import { loadModels } from '../shared/models.ts';
 import { ageScore } from '../shared/scoring/update.ts';
 import { DECAY_SHARDS } from '../shared/store/keys.ts';
@@ -8,7 +9,7 @@ import { ScoreStore } from '../shared/store/scores.ts';
 import { count, logger } from '../shared/telemetry.ts';
 import { wire } from '../shared/wiring.ts';
 
-const { config, client, tables } = wire();
+const { config, client, tables } = wire('decay-sweep');
 const models = loadModels(config.LEADSCORE_MODELS);
 const scores = new ScoreStore(client, tables);
 /** Stop this long before Lambda's limit and hand back where to resume. */
@@ -39,14 +40,11 @@ export interface SweepResult {
  * new activity is already current). The writes flow to the leads stream, so cooling leads are announced like any
  * other change. It returns where to resume when Lambda's time runs short.
  */
-export async function handler(
-  event: unknown,
-  context?: Pick<Context, 'getRemainingTimeInMillis' | 'invokedFunctionArn'>,
-): Promise<SweepResult> {
+async function decaySweep(event: unknown, context: Context): Promise<SweepResult> {
   const request = Request.parse(event ?? {});
   const result = await sweep(request, context);
   // In AWS the sweep hands the rest to a fresh invocation of itself; the local runtime and the CLI loop instead.
-  if (!result.complete && config.DECAY_CONTINUE === 'invoke' && context?.invokedFunctionArn) {
+  if (!result.complete && config.DECAY_CONTINUE === 'invoke') {
     const lambda = new LambdaClient({});
     await lambda.send(
       new InvokeCommand({
@@ -59,6 +57,8 @@ export async function handler(
   }
   return result;
 }
+
+export const handler = lambdaHandler(decaySweep);
 
 async function sweep(
   request: z.infer<typeof Request>,

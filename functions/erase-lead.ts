@@ -1,13 +1,11 @@
-import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { requireApiKey } from '../shared/http/auth.ts';
-import { httpProblems } from '../shared/http/middleware.ts';
 import { leadIdParameter } from '../shared/http/parameters.ts';
 import { json } from '../shared/http/problem.ts';
+import { httpHandler } from '../shared/lambda.ts';
 import { loadModels } from '../shared/models.ts';
 import { wire } from '../shared/wiring.ts';
 
-const { config, ledger, directory } = wire();
+const { config, ledger, directory } = wire('erase-lead');
 const models = loadModels(config.LEADSCORE_MODELS).map((m) => m.id);
 
 /**
@@ -23,4 +21,4 @@ async function eraseLead(event: APIGatewayProxyEventV2): Promise<APIGatewayProxy
   return json(200, { leadId, erased: { activities, records: items, aliases: aliases.length } });
 }
 
-export const handler = middy(eraseLead).use(httpProblems()).use(requireApiKey(directory));
+export const handler = httpHandler('erase-lead', eraseLead, directory);

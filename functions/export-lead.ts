@@ -1,12 +1,10 @@
-import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { requireApiKey } from '../shared/http/auth.ts';
-import { httpProblems } from '../shared/http/middleware.ts';
 import { leadIdParameter } from '../shared/http/parameters.ts';
 import { json, problems } from '../shared/http/problem.ts';
+import { httpHandler } from '../shared/lambda.ts';
 import { wire } from '../shared/wiring.ts';
 
-const { ledger, directory } = wire();
+const { ledger, directory } = wire('export-lead');
 
 /** GET /v1/leads/{id}/export: everything Leadscore holds about a lead (a data subject access request). */
 async function exportLead(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
@@ -34,4 +32,4 @@ async function exportLead(event: APIGatewayProxyEventV2): Promise<APIGatewayProx
   });
 }
 
-export const handler = middy(exportLead).use(httpProblems()).use(requireApiKey(directory));
+export const handler = httpHandler('export-lead', exportLead, directory);

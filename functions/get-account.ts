@@ -1,15 +1,13 @@
-import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import * as z from 'zod';
-import { requireApiKey } from '../shared/http/auth.ts';
-import { httpProblems } from '../shared/http/middleware.ts';
 import { json, problems } from '../shared/http/problem.ts';
+import { httpHandler } from '../shared/lambda.ts';
 import { loadModels } from '../shared/models.ts';
 import { rollUpAccount } from '../shared/scoring/accounts.ts';
 import { ScoreStore } from '../shared/store/scores.ts';
 import { wire } from '../shared/wiring.ts';
 
-const { config, directory, client, tables } = wire();
+const { config, directory, client, tables } = wire('get-account');
 const models = loadModels(config.LEADSCORE_MODELS);
 const scores = new ScoreStore(client, tables);
 const Domain = z.string().regex(/^[a-z0-9.-]{1,253}$/i);
@@ -43,4 +41,4 @@ async function getAccount(event: APIGatewayProxyEventV2): Promise<APIGatewayProx
   });
 }
 
-export const handler = middy(getAccount).use(httpProblems()).use(requireApiKey(directory));
+export const handler = httpHandler('get-account', getAccount, directory);

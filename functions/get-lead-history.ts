@@ -1,14 +1,12 @@
-import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import * as z from 'zod';
-import { requireApiKey } from '../shared/http/auth.ts';
-import { httpProblems } from '../shared/http/middleware.ts';
 import { leadIdParameter } from '../shared/http/parameters.ts';
 import { json, problems } from '../shared/http/problem.ts';
+import { httpHandler } from '../shared/lambda.ts';
 import { ScoreStore } from '../shared/store/scores.ts';
 import { wire } from '../shared/wiring.ts';
 
-const { directory, client, tables } = wire();
+const { directory, client, tables } = wire('get-lead-history');
 const scores = new ScoreStore(client, tables);
 
 const Query = z.object({
@@ -42,4 +40,4 @@ async function getHistory(event: APIGatewayProxyEventV2): Promise<APIGatewayProx
   });
 }
 
-export const handler = middy(getHistory).use(httpProblems()).use(requireApiKey(directory));
+export const handler = httpHandler('get-lead-history', getHistory, directory);

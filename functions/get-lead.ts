@@ -1,16 +1,14 @@
-import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { decodeState, scoreLead } from '../shared/engine/index.ts';
-import { requireApiKey } from '../shared/http/auth.ts';
-import { httpProblems } from '../shared/http/middleware.ts';
 import { leadIdParameter } from '../shared/http/parameters.ts';
 import { json, problems } from '../shared/http/problem.ts';
+import { httpHandler } from '../shared/lambda.ts';
 import { loadModels } from '../shared/models.ts';
 import type { LedgerItem } from '../shared/store/ledger.ts';
 import { ScoreStore } from '../shared/store/scores.ts';
 import { wire } from '../shared/wiring.ts';
 
-const { config, ledger, directory, client, tables } = wire();
+const { config, ledger, directory, client, tables } = wire('get-lead');
 const models = loadModels(config.LEADSCORE_MODELS);
 const scores = new ScoreStore(client, tables);
 const RECENT = 20;
@@ -76,4 +74,4 @@ function summary({ eventId, type, occurredAt, properties, bot }: LedgerItem) {
   return { eventId, type, occurredAt, properties, ...(bot && { bot }) };
 }
 
-export const handler = middy(getLead).use(httpProblems()).use(requireApiKey(directory));
+export const handler = httpHandler('get-lead', getLead, directory);

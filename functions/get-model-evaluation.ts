@@ -1,12 +1,10 @@
-import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { requireApiKey } from '../shared/http/auth.ts';
-import { httpProblems } from '../shared/http/middleware.ts';
 import { json, problems } from '../shared/http/problem.ts';
+import { httpHandler } from '../shared/lambda.ts';
 import { EvaluationStore } from '../shared/store/evaluations.ts';
 import { wire } from '../shared/wiring.ts';
 
-const { directory, client, tables } = wire();
+const { directory, client, tables } = wire('get-model-evaluation');
 const evaluations = new EvaluationStore(client, tables);
 
 /** GET /v1/models/{id}/evaluation: the last evaluation published for the model (leadscore evaluate --publish). */
@@ -22,4 +20,4 @@ async function getEvaluation(event: APIGatewayProxyEventV2): Promise<APIGatewayP
   return json(200, { model, publishedAt: found.publishedAt, evaluation: found.evaluation });
 }
 
-export const handler = middy(getEvaluation).use(httpProblems()).use(requireApiKey(directory));
+export const handler = httpHandler('get-model-evaluation', getEvaluation, directory);

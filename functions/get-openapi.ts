@@ -1,8 +1,9 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { openApiDocument } from '../shared/http/openapi.ts';
+import { httpHandler } from '../shared/lambda.ts';
 
 /** GET /openapi.json: the API's OpenAPI document, with this deployment as its server. */
-export async function handler(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
+async function serveOpenApi(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
   const host = event.headers.host ?? event.requestContext.domainName;
   const proto =
     event.headers['x-forwarded-proto'] ??
@@ -13,3 +14,5 @@ export async function handler(event: APIGatewayProxyEventV2): Promise<APIGateway
     body: JSON.stringify(openApiDocument(`${proto}://${host}`)),
   };
 }
+
+export const handler = httpHandler('get-openapi', serveOpenApi);

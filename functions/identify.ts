@@ -1,15 +1,13 @@
-import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import * as z from 'zod';
 import { LeadId } from '../shared/domain/activity.ts';
-import { requireApiKey } from '../shared/http/auth.ts';
 import { readJsonBody } from '../shared/http/body.ts';
-import { httpProblems } from '../shared/http/middleware.ts';
 import { json, problems } from '../shared/http/problem.ts';
 import { IdentityConflict, identify } from '../shared/ingest/identity.ts';
+import { httpHandler } from '../shared/lambda.ts';
 import { wire } from '../shared/wiring.ts';
 
-const { ledger, directory } = wire();
+const { ledger, directory } = wire('identify');
 
 const Body = z
   .strictObject({ leadId: LeadId, anonymousId: LeadId.optional(), previousId: LeadId.optional() })
@@ -29,4 +27,4 @@ async function identifyLead(event: APIGatewayProxyEventV2): Promise<APIGatewayPr
   }
 }
 
-export const handler = middy(identifyLead).use(httpProblems()).use(requireApiKey(directory));
+export const handler = httpHandler('identify', identifyLead, directory);

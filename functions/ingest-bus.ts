@@ -1,16 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import middy from '@middy/core';
 import type { EventBridgeEvent } from 'aws-lambda';
 import * as z from 'zod';
 import { ActivitySchema, EventId, Timestamp } from '../shared/domain/activity.ts';
 import { ProfileSchema, withEmailDomain } from '../shared/domain/profile.ts';
 import { BUS_DETAIL_TYPES } from '../shared/ingest/bus.ts';
 import { recordActivities } from '../shared/ingest/record.ts';
-import { count, logger, metrics } from '../shared/telemetry.ts';
+import { lambdaHandler } from '../shared/lambda.ts';
+import { count, logger } from '../shared/telemetry.ts';
 import { wire } from '../shared/wiring.ts';
 
-const { ledger, directory } = wire();
+const { ledger, directory } = wire('ingest-bus');
 
 const Outcome = z.strictObject({
   leadId: z.string(),
@@ -69,4 +68,4 @@ function reject(
   });
 }
 
-export const handler = middy(ingestBusEvent).use(logMetrics(metrics));
+export const handler = lambdaHandler(ingestBusEvent);

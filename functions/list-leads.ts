@@ -1,14 +1,12 @@
-import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import * as z from 'zod';
-import { requireApiKey } from '../shared/http/auth.ts';
-import { httpProblems } from '../shared/http/middleware.ts';
 import { json, problems } from '../shared/http/problem.ts';
+import { httpHandler } from '../shared/lambda.ts';
 import { loadModels } from '../shared/models.ts';
 import { type RankKey, ScoreStore } from '../shared/store/scores.ts';
 import { wire } from '../shared/wiring.ts';
 
-const { config, directory, client, tables } = wire();
+const { config, directory, client, tables } = wire('list-leads');
 const models = new Map(loadModels(config.LEADSCORE_MODELS).map((m) => [m.id, m]));
 const scores = new ScoreStore(client, tables);
 
@@ -97,4 +95,4 @@ function safeJson(text: string): unknown {
   }
 }
 
-export const handler = middy(listLeads).use(httpProblems()).use(requireApiKey(directory));
+export const handler = httpHandler('list-leads', listLeads, directory);

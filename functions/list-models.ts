@@ -1,12 +1,10 @@
-import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { requireApiKey } from '../shared/http/auth.ts';
-import { httpProblems } from '../shared/http/middleware.ts';
 import { json } from '../shared/http/problem.ts';
+import { httpHandler } from '../shared/lambda.ts';
 import { loadModelFiles } from '../shared/models.ts';
 import { wire } from '../shared/wiring.ts';
 
-const { config, directory } = wire();
+const { config, directory } = wire('list-models');
 // Served as written (durations as text, defaults unfilled), so a document from here can be edited and sent back
 // to the dry run as it is.
 const models = loadModelFiles(config.LEADSCORE_MODELS).map((f) => f.document);
@@ -16,4 +14,4 @@ async function listModels(_event: APIGatewayProxyEventV2): Promise<APIGatewayPro
   return json(200, { models });
 }
 
-export const handler = middy(listModels).use(httpProblems()).use(requireApiKey(directory));
+export const handler = httpHandler('list-models', listModels, directory);

@@ -1,13 +1,11 @@
-import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import * as z from 'zod';
-import { requireApiKey } from '../shared/http/auth.ts';
-import { httpProblems } from '../shared/http/middleware.ts';
 import { json, problems } from '../shared/http/problem.ts';
+import { httpHandler } from '../shared/lambda.ts';
 import { FeedStore } from '../shared/store/feed.ts';
 import { wire } from '../shared/wiring.ts';
 
-const { directory, client, tables } = wire();
+const { directory, client, tables } = wire('list-notifications');
 const feed = new FeedStore(client, tables);
 
 const Query = z.object({
@@ -36,4 +34,4 @@ async function listNotifications(event: APIGatewayProxyEventV2): Promise<APIGate
   return json(200, await feed.after(point, now, query.data.limit));
 }
 
-export const handler = middy(listNotifications).use(httpProblems()).use(requireApiKey(directory));
+export const handler = httpHandler('list-notifications', listNotifications, directory);

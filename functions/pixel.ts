@@ -1,13 +1,12 @@
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { PIXEL_GIF, PIXEL_HEADERS, parsePixelHit } from '../shared/ingest/pixel.ts';
 import { recordActivities } from '../shared/ingest/record.ts';
+import { httpHandler } from '../shared/lambda.ts';
 import { signingSecret } from '../shared/security/signing-secret.ts';
-import { count, logger, metrics } from '../shared/telemetry.ts';
+import { count, logger } from '../shared/telemetry.ts';
 import { wire } from '../shared/wiring.ts';
 
-const { config, ledger } = wire();
+const { config, ledger } = wire('pixel');
 const secret = await signingSecret(config);
 
 const GIF: APIGatewayProxyStructuredResultV2 = {
@@ -37,4 +36,4 @@ async function trackPixel(event: APIGatewayProxyEventV2): Promise<APIGatewayProx
   return GIF;
 }
 
-export const handler = middy(trackPixel).use(logMetrics(metrics));
+export const handler = httpHandler('pixel', trackPixel);

@@ -1,17 +1,15 @@
-import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import * as z from 'zod';
 import { ActivitySchema } from '../shared/domain/activity.ts';
-import { requireApiKey } from '../shared/http/auth.ts';
 import { readJsonBody } from '../shared/http/body.ts';
-import { httpProblems } from '../shared/http/middleware.ts';
 import { json, problems } from '../shared/http/problem.ts';
 import { type RecordResult, recordActivities } from '../shared/ingest/record.ts';
+import { httpHandler } from '../shared/lambda.ts';
 import { formatPath } from '../shared/model/parse.ts';
 import { count } from '../shared/telemetry.ts';
 import { wire } from '../shared/wiring.ts';
 
-const { ledger, directory } = wire();
+const { ledger, directory } = wire('post-events');
 
 export const MAX_EVENTS = 100;
 export const MAX_BODY_BYTES = 256 * 1024;
@@ -82,4 +80,4 @@ async function postEvents(event: APIGatewayProxyEventV2): Promise<APIGatewayProx
   });
 }
 
-export const handler = middy(postEvents).use(httpProblems()).use(requireApiKey(directory));
+export const handler = httpHandler('post-events', postEvents, directory);

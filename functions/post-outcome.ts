@@ -1,16 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import * as z from 'zod';
 import { EventId, Timestamp } from '../shared/domain/activity.ts';
-import { requireApiKey } from '../shared/http/auth.ts';
 import { readJsonBody } from '../shared/http/body.ts';
-import { httpProblems } from '../shared/http/middleware.ts';
 import { leadIdParameter } from '../shared/http/parameters.ts';
 import { json } from '../shared/http/problem.ts';
+import { httpHandler } from '../shared/lambda.ts';
 import { wire } from '../shared/wiring.ts';
 
-const { directory } = wire();
+const { directory } = wire('post-outcome');
 
 const Body = z.strictObject({
   outcome: z.enum(['converted', 'won', 'lost']),
@@ -36,4 +34,4 @@ async function postOutcome(event: APIGatewayProxyEventV2): Promise<APIGatewayPro
   });
 }
 
-export const handler = middy(postOutcome).use(httpProblems()).use(requireApiKey(directory));
+export const handler = httpHandler('post-outcome', postOutcome, directory);

@@ -1,15 +1,13 @@
-import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import * as z from 'zod';
 import { AttributesPatchSchema, withEmailDomain } from '../shared/domain/profile.ts';
-import { requireApiKey } from '../shared/http/auth.ts';
 import { readJsonBody } from '../shared/http/body.ts';
-import { httpProblems } from '../shared/http/middleware.ts';
 import { leadIdParameter } from '../shared/http/parameters.ts';
 import { json } from '../shared/http/problem.ts';
+import { httpHandler } from '../shared/lambda.ts';
 import { wire } from '../shared/wiring.ts';
 
-const { directory } = wire();
+const { directory } = wire('put-attributes');
 
 const Body = z.strictObject({ attributes: AttributesPatchSchema });
 
@@ -21,4 +19,4 @@ async function putAttributes(event: APIGatewayProxyEventV2): Promise<APIGatewayP
   return json(200, { leadId, attributes: profile.attributes, updatedAt: profile.updatedAt });
 }
 
-export const handler = middy(putAttributes).use(httpProblems()).use(requireApiKey(directory));
+export const handler = httpHandler('put-attributes', putAttributes, directory);

@@ -1,16 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import * as z from 'zod';
-import { httpProblems } from '../shared/http/middleware.ts';
 import { problems } from '../shared/http/problem.ts';
 import { recordActivities } from '../shared/ingest/record.ts';
+import { httpHandler } from '../shared/lambda.ts';
 import { signingSecret } from '../shared/security/signing-secret.ts';
 import { verifyLeadToken, verifyRedirect } from '../shared/security/tokens.ts';
 import { count, logger } from '../shared/telemetry.ts';
 import { wire } from '../shared/wiring.ts';
 
-const { config, ledger } = wire();
+const { config, ledger } = wire('redirect');
 const secret = await signingSecret(config);
 
 const Query = z.object({
@@ -62,4 +61,4 @@ async function followLink(event: APIGatewayProxyEventV2): Promise<APIGatewayProx
   return { statusCode: 302, headers: { location: url, 'cache-control': 'no-store' }, body: '' };
 }
 
-export const handler = middy(followLink).use(httpProblems());
+export const handler = httpHandler('redirect', followLink);

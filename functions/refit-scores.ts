@@ -1,5 +1,6 @@
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import type { Attributes } from '../shared/domain/profile.ts';
+import { lambdaHandler } from '../shared/lambda.ts';
 import { loadModels } from '../shared/models.ts';
 import { refitScore } from '../shared/scoring/update.ts';
 import { ScoreStore } from '../shared/store/scores.ts';
@@ -7,7 +8,7 @@ import { itemOfImage } from '../shared/store/stream-image.ts';
 import { count } from '../shared/telemetry.ts';
 import { wire } from '../shared/wiring.ts';
 
-const { config, client, tables } = wire();
+const { config, client, tables } = wire('refit-scores');
 const models = loadModels(config.LEADSCORE_MODELS);
 const scores = new ScoreStore(client, tables);
 
@@ -16,7 +17,7 @@ const scores = new ScoreStore(client, tables);
  * from its stored state with the new attributes, conditionally on its revision (a conflict: read again). A lead
  * with no score yet is scored by its first activity. Failures are reported as the record's sequence number.
  */
-export async function handler(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {
+async function refitScores(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {
   for (const record of event.Records) {
     const image = record.dynamodb?.NewImage;
     if (!image) continue;
@@ -56,3 +57,5 @@ async function refit(leadId: string): Promise<void> {
   }
   throw new Error(`lead ${leadId}: still conflicting`);
 }
+
+export const handler = lambdaHandler(refitScores);

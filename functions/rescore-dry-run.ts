@@ -1,17 +1,15 @@
-import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import * as z from 'zod';
-import { requireApiKey } from '../shared/http/auth.ts';
 import { readJsonBody } from '../shared/http/body.ts';
-import { httpProblems } from '../shared/http/middleware.ts';
 import { json, problems } from '../shared/http/problem.ts';
+import { httpHandler } from '../shared/lambda.ts';
 import { compileModel } from '../shared/model/compile.ts';
 import { validateModel } from '../shared/model/parse.ts';
 import { rescoreLeads } from '../shared/scoring/rescore.ts';
 import { ScoreStore } from '../shared/store/scores.ts';
 import { wire } from '../shared/wiring.ts';
 
-const { ledger, directory, client, tables } = wire();
+const { ledger, directory, client, tables } = wire('rescore-dry-run');
 const scores = new ScoreStore(client, tables);
 /** Past this many leads a dry run belongs in the CLI, which shows progress and has no time limit. */
 const MAX_LEADS = 5000;
@@ -48,4 +46,4 @@ async function dryRun(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStr
   return json(200, report);
 }
 
-export const handler = middy(dryRun).use(httpProblems()).use(requireApiKey(directory));
+export const handler = httpHandler('rescore-dry-run', dryRun, directory);

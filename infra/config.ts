@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { loadModels } from '../shared/models.ts';
+import { STAGE_PATTERN } from '../shared/names.ts';
 
 /** CloudWatch Logs accepts these retention periods only. */
 const LOG_RETENTION_DAYS = [
@@ -36,7 +37,7 @@ export const StackConfigSchema = z.strictObject({
   /** Names the stack (Leadscore-<stage>) and its resources; `prod` keeps tables on stack deletion. */
   stage: z
     .string()
-    .regex(/^[a-z][a-z0-9-]{0,20}$/, 'must be lower case letters, digits and -, at most 21 characters')
+    .regex(STAGE_PATTERN, 'must be lower case letters, digits and -, at most 21 characters')
     .default('dev'),
   /** The scoring models in force, as files of this checkout; each is validated here and bundled with the functions. */
   models: z

@@ -2,17 +2,18 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import type { FunctionSpec, TableAccess, TableUse } from '../shared/manifest.ts';
 import { readDocument } from '../shared/model/parse.ts';
+import { functionName } from '../shared/names.ts';
 import type { TableDefinition } from '../shared/store/tables.ts';
-
-/** What a function may do with a table: each kind is a fixed set of DynamoDB actions. */
-export type TableAccess = 'read' | 'write' | 'delete' | 'scan';
 
 const ACTIONS: Record<TableAccess, string[]> = {
   read: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'],
@@ -21,144 +22,10 @@ const ACTIONS: Record<TableAccess, string[]> = {
   scan: ['dynamodb:Scan'],
 };
 
-export interface TableGrant {
-  access: TableAccess[];
-  /** Indexes it queries, by name; none: the table only. */
-  indexes?: string[];
+/** The DynamoDB actions a table use grants (docs/deploy.md and the template tests read them from here too). */
+export function tableActions(use: TableUse): string[] {
+  return [...new Set(use.access.flatMap((a) => ACTIONS[a]))].sort();
 }
-
-/**
- * One function of functions/: how big, how long, and exactly what it touches. The stack grants each function
- * these and nothing more; docs/deploy.md and the IAM template test read from here.
- */
-export interface FunctionSpec {
-  handler: string;
-  memoryMb: number;
-  timeoutSeconds: number;
-  activities?: TableGrant;
-  leads?: TableGrant;
-  /** Reads the pixel-token signing secret. */
-  signingSecret?: boolean;
-  /** Publishes to the notification topic. */
-  publishes?: boolean;
-  /** Serves the dashboard: the built page travels in its bundle. */
-  dashboard?: boolean;
-}
-
-/** Scores, history and API keys: what every /v1 handler reads through its API key check. */
-const API_KEY_CHECK: TableGrant = { access: ['read'] };
-
-export const FUNCTIONS: readonly FunctionSpec[] = [
-  // The hot path: the pixel records one activity; small and quick.
-  {
-    handler: 'pixel',
-    memoryMb: 256,
-    timeoutSeconds: 5,
-    activities: { access: ['write'] },
-    leads: { access: ['read'] },
-    signingSecret: true,
-  },
-  {
-    handler: 'redirect',
-    memoryMb: 256,
-    timeoutSeconds: 5,
-    activities: { access: ['write'] },
-    leads: { access: ['read'] },
-    signingSecret: true,
-  },
-  {
-    handler: 'post-events',
-    memoryMb: 512,
-    timeoutSeconds: 15,
-    activities: { access: ['write'] },
-    leads: API_KEY_CHECK,
-  },
-  {
-    handler: 'identify',
-    memoryMb: 512,
-    timeoutSeconds: 30,
-    activities: { access: ['read', 'write', 'delete'] },
-    leads: { access: ['read', 'write', 'delete'] },
-  },
-  { handler: 'put-attributes', memoryMb: 256, timeoutSeconds: 10, leads: { access: ['read', 'write'] } },
-  { handler: 'post-outcome', memoryMb: 256, timeoutSeconds: 10, leads: { access: ['read', 'write'] } },
-  {
-    handler: 'export-lead',
-    memoryMb: 512,
-    timeoutSeconds: 30,
-    activities: { access: ['read'] },
-    leads: { access: ['read'] },
-  },
-  {
-    handler: 'erase-lead',
-    memoryMb: 512,
-    timeoutSeconds: 60,
-    activities: { access: ['read', 'delete'] },
-    leads: { access: ['read', 'write', 'delete'] },
-  },
-  {
-    handler: 'list-leads',
-    memoryMb: 512,
-    timeoutSeconds: 10,
-    leads: { access: ['read'], indexes: ['rank'] },
-  },
-  {
-    handler: 'get-lead',
-    memoryMb: 512,
-    timeoutSeconds: 10,
-    activities: { access: ['read'] },
-    leads: { access: ['read'] },
-  },
-  { handler: 'get-lead-history', memoryMb: 256, timeoutSeconds: 10, leads: { access: ['read'] } },
-  {
-    handler: 'get-account',
-    memoryMb: 512,
-    timeoutSeconds: 10,
-    leads: { access: ['read'], indexes: ['account'] },
-  },
-  {
-    handler: 'rescore-dry-run',
-    memoryMb: 1769,
-    timeoutSeconds: 300,
-    activities: { access: ['read', 'scan'] },
-    leads: { access: ['read'] },
-  },
-  { handler: 'get-model-evaluation', memoryMb: 256, timeoutSeconds: 10, leads: { access: ['read'] } },
-  { handler: 'list-models', memoryMb: 256, timeoutSeconds: 10, leads: { access: ['read'] } },
-  { handler: 'list-notifications', memoryMb: 256, timeoutSeconds: 10, leads: { access: ['read'] } },
-  { handler: 'dashboard', memoryMb: 128, timeoutSeconds: 5, dashboard: true },
-  { handler: 'get-openapi', memoryMb: 256, timeoutSeconds: 5 },
-  {
-    handler: 'ingest-bus',
-    memoryMb: 512,
-    timeoutSeconds: 30,
-    activities: { access: ['write'] },
-    leads: { access: ['read', 'write'] },
-  },
-  // Stream consumers: a batch of up to 1000 activities, coalesced per lead.
-  {
-    handler: 'score-activities',
-    memoryMb: 1024,
-    timeoutSeconds: 120,
-    activities: { access: ['read'] },
-    leads: { access: ['read', 'write'] },
-  },
-  {
-    handler: 'notify-crossings',
-    memoryMb: 512,
-    timeoutSeconds: 60,
-    leads: { access: ['read', 'write', 'delete'] },
-    publishes: true,
-  },
-  { handler: 'refit-scores', memoryMb: 512, timeoutSeconds: 60, leads: { access: ['read', 'write'] } },
-  // The nightly sweep: resumable, so it stops well inside the limit and hands back where to go on.
-  {
-    handler: 'decay-sweep',
-    memoryMb: 1024,
-    timeoutSeconds: 900,
-    leads: { access: ['read', 'write'], indexes: ['decay'] },
-  },
-];
 
 export interface TableRef {
   definition: TableDefinition;
@@ -193,14 +60,23 @@ export function bundledModels(paths: string[]): BundledModel[] {
   });
 }
 
+/** What the manifest's uses bind to in a stack. */
+export interface Resources {
+  activities: TableRef;
+  leads: TableRef;
+  activityRetentionDays: number;
+  signingSecret: ISecret;
+  notifications: ITopic;
+}
+
 export interface LeadscoreFunctionProps {
   spec: FunctionSpec;
   /** The handler's file; default functions/<handler>.ts. */
   entry?: string;
   stage: string;
   models: BundledModel[];
-  environment: Record<string, string>;
-  tables: { activities: TableRef; leads: TableRef };
+  /** What its uses bind to; a function that uses nothing (a benchmark's yardstick) needs none. */
+  resources: Partial<Resources>;
   logRetention: RetentionDays;
 }
 
@@ -211,24 +87,26 @@ export interface LeadscoreFunctionProps {
  */
 export class LeadscoreFunction extends Construct {
   readonly fn: NodejsFunction;
+  readonly spec: FunctionSpec;
 
   constructor(scope: Construct, id: string, props: LeadscoreFunctionProps) {
     super(scope, id);
     const { spec } = props;
+    this.spec = spec;
     const logGroup = new LogGroup(this, 'Logs', {
-      logGroupName: `/aws/lambda/leadscore-${props.stage}-${spec.handler}`,
+      logGroupName: `/aws/lambda/${functionName(props.stage, spec.handler)}`,
       retention: props.logRetention,
       removalPolicy: RemovalPolicy.DESTROY,
     });
     // Its own role, with nothing but writing to its own log group to start from (no AWS managed policy).
     const role = new Role(this, 'Role', {
-      roleName: `leadscore-${props.stage}-${spec.handler}`,
+      roleName: functionName(props.stage, spec.handler),
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
       description: `Leadscore ${spec.handler}`,
     });
     logGroup.grantWrite(role);
     this.fn = new NodejsFunction(this, 'Function', {
-      functionName: `leadscore-${props.stage}-${spec.handler}`,
+      functionName: functionName(props.stage, spec.handler),
       entry: props.entry ?? `functions/${spec.handler}.ts`,
       handler: 'handler',
       runtime: Runtime.NODEJS_24_X,
@@ -239,9 +117,7 @@ export class LeadscoreFunction extends Construct {
       role,
       loggingFormat: LoggingFormat.JSON,
       environment: {
-        ...props.environment,
         LEADSCORE_MODELS: props.models.map((m) => `models/${m.name}`).join(','),
-        ...(spec.dashboard && { DASHBOARD_DIR: 'dashboard' }),
         POWERTOOLS_SERVICE_NAME: `leadscore-${spec.handler}`,
         POWERTOOLS_METRICS_NAMESPACE: 'Leadscore',
         NODE_OPTIONS: '--enable-source-maps',
@@ -271,18 +147,62 @@ export class LeadscoreFunction extends Construct {
       },
     });
 
-    for (const [name, grant] of [
-      ['activities', spec.activities],
-      ['leads', spec.leads],
-    ] as const) {
-      if (!grant) continue;
-      const table = props.tables[name];
-      this.fn.addToRolePolicy(
+    this.bind(props.resources, props.stage);
+  }
+
+  /**
+   * Each use of the manifest entry, bound in one call: its grant and its environment variable together, so a
+   * function never has a name it may not use nor a grant it cannot name. A test checks the environment against
+   * environmentOf(spec), which is what the handler's configuration requires.
+   */
+  private bind(given: Partial<Resources>, stage: string): void {
+    const { uses } = this.spec;
+    const resources = new Proxy(given, {
+      get: (target, name: string) => {
+        const value = target[name as keyof Resources];
+        if (value === undefined)
+          throw new Error(`${this.spec.handler} uses ${name}, which the stack did not give`);
+        return value;
+      },
+    }) as Resources;
+    const fn = this.fn;
+    const table = (variable: string, ref: TableRef, use: TableUse) => {
+      fn.addEnvironment(variable, ref.tableName);
+      fn.addToRolePolicy(
         new PolicyStatement({
-          actions: [...new Set(grant.access.flatMap((a) => ACTIONS[a]))].sort(),
-          resources: [table.tableArn, ...(grant.indexes ?? []).map((i) => `${table.tableArn}/index/${i}`)],
+          actions: tableActions(use),
+          resources: [ref.tableArn, ...(use.indexes ?? []).map((i) => `${ref.tableArn}/index/${i}`)],
+        }),
+      );
+    };
+    if (uses.activities) table('ACTIVITIES_TABLE', resources.activities, uses.activities);
+    if (uses.leads) table('LEADS_TABLE', resources.leads, uses.leads);
+    if (uses.activities || uses.leads)
+      fn.addEnvironment('ACTIVITY_RETENTION_DAYS', String(resources.activityRetentionDays));
+    if (uses.signingSecret) {
+      fn.addEnvironment('SIGNING_SECRET_ARN', resources.signingSecret.secretArn);
+      resources.signingSecret.grantRead(fn);
+    }
+    if (uses.notifications) {
+      fn.addEnvironment('TOPIC_ARN', resources.notifications.topicArn);
+      resources.notifications.grantPublish(fn);
+    }
+    if (uses.continuesItself) {
+      fn.addEnvironment('DECAY_CONTINUE', 'invoke');
+      fn.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['lambda:InvokeFunction'],
+          resources: [
+            Stack.of(this).formatArn({
+              service: 'lambda',
+              resource: 'function',
+              resourceName: functionName(stage, this.spec.handler),
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          ],
         }),
       );
     }
+    if (this.spec.dashboard) fn.addEnvironment('DASHBOARD_DIR', 'dashboard');
   }
 }

@@ -19,6 +19,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { resourceName } from '../shared/names.ts';
 
 export interface OperationsProps {
   stage: string;
@@ -42,7 +43,7 @@ export class Operations extends Construct {
   constructor(scope: Construct, id: string, props: OperationsProps) {
     super(scope, id);
     this.topic = new Topic(this, 'Topic', {
-      topicName: `leadscore-${props.stage}-operations`,
+      topicName: resourceName(props.stage, 'operations'),
       displayName: 'Leadscore operations',
       masterKey: props.key,
       enforceSSL: true,
@@ -104,7 +105,9 @@ export class Operations extends Construct {
       );
     }
 
-    const dashboard = new Dashboard(this, 'Dashboard', { dashboardName: `leadscore-${props.stage}` });
+    const dashboard = new Dashboard(this, 'Dashboard', {
+      dashboardName: resourceName(props.stage, 'dashboard'),
+    });
     dashboard.addWidgets(
       new GraphWidget({
         title: 'API requests and errors',

@@ -1,9 +1,8 @@
-import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, TimeZone } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, TimeZone } from 'aws-cdk-lib';
 import { HttpApi, HttpMethod, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -17,10 +16,12 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { ROUTES } from '../shared/http/routes.ts';
 import { BUS_DETAIL_TYPES } from '../shared/ingest/bus.ts';
+import { FUNCTIONS, functionTriggeredBy } from '../shared/manifest.ts';
+import { resourceName } from '../shared/names.ts';
 import { ACTIVITIES_TABLE, LEADS_TABLE } from '../shared/store/tables.ts';
 import { STREAM_CONSUMERS } from '../shared/streams.ts';
 import type { StackConfig } from './config.ts';
-import { bundledModels, FUNCTIONS, LeadscoreFunction } from './functions.ts';
+import { bundledModels, LeadscoreFunction, type Resources } from './functions.ts';
 import { Operations } from './operations.ts';
 import { tableFrom } from './tables.ts';
 
@@ -37,7 +38,7 @@ export class LeadscoreStack extends Stack {
   constructor(scope: Construct, id: string, props: LeadscoreStackProps) {
     super(scope, id, props);
     const { config } = props;
-    const name = (what: string) => `leadscore-${config.stage}-${what}`;
+    const name = (what: string) => resourceName(config.stage, what);
     const removalPolicy = config.stage === 'prod' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
 
     const activities = tableFrom(this, ACTIVITIES_TABLE, name('activities'), removalPolicy);
@@ -66,18 +67,16 @@ export class LeadscoreStack extends Stack {
       notifications.addSubscription(subscriptionFor(this, s));
     }
 
-    const environment = {
-      ACTIVITIES_TABLE: activities.tableName,
-      LEADS_TABLE: leads.tableName,
-      ACTIVITY_RETENTION_DAYS: String(config.activityRetentionDays),
-    };
-    const tables = {
+    const resources: Resources = {
       activities: {
         definition: ACTIVITIES_TABLE,
         tableName: activities.tableName,
         tableArn: activities.tableArn,
       },
       leads: { definition: LEADS_TABLE, tableName: leads.tableName, tableArn: leads.tableArn },
+      activityRetentionDays: config.activityRetentionDays,
+      signingSecret,
+      notifications,
     };
     const models = bundledModels(config.models);
     const functions = new Map(
@@ -86,16 +85,9 @@ export class LeadscoreStack extends Stack {
           spec,
           stage: config.stage,
           models,
-          tables,
+          resources,
           logRetention: config.logRetentionDays as RetentionDays,
-          environment: {
-            ...environment,
-            ...(spec.signingSecret && { SIGNING_SECRET_ARN: signingSecret.secretArn }),
-            ...(spec.publishes && { TOPIC_ARN: notifications.topicArn }),
-          },
         });
-        if (spec.signingSecret) signingSecret.grantRead(f.fn);
-        if (spec.publishes) notifications.grantPublish(f.fn);
         return [spec.handler, f.fn] as const;
       }),
     );
@@ -138,7 +130,7 @@ export class LeadscoreStack extends Stack {
       description: 'Leadscore activities, profiles and outcomes to the ingest-bus function',
       eventPattern: { detailType: [...BUS_DETAIL_TYPES] },
       targets: [
-        new LambdaFunction(fn('ingest-bus'), {
+        new LambdaFunction(fn(functionTriggeredBy('bus').handler), {
           deadLetterQueue: busDeadLetters,
           retryAttempts: 8,
           maxEventAge: Duration.hours(6),
@@ -178,22 +170,9 @@ export class LeadscoreStack extends Stack {
       );
     }
 
-    // The nightly decay sweep. When Lambda's time runs short it hands itself the rest (invoking itself).
-    const decay = fn('decay-sweep');
-    decay.addEnvironment('DECAY_CONTINUE', 'invoke');
-    decay.addToRolePolicy(
-      new PolicyStatement({
-        actions: ['lambda:InvokeFunction'],
-        resources: [
-          this.formatArn({
-            service: 'lambda',
-            resource: 'function',
-            resourceName: name('decay-sweep'),
-            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-          }),
-        ],
-      }),
-    );
+    // The nightly decay sweep. When Lambda's time runs short it hands itself the rest (the manifest's
+    // continuesItself: its grant and variable come with the function).
+    const decay = fn(functionTriggeredBy('schedule').handler);
     const decayDeadLetters = deadLetterQueue(this, 'DecayDeadLetters', name('decay-dlq'));
     new Schedule(this, 'DecaySchedule', {
       scheduleName: name('decay'),

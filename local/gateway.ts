@@ -1,6 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
+import { FUNCTIONS } from '../shared/manifest.ts';
+import { LOCAL_STAGE, resourceName } from '../shared/names.ts';
 import { LOCAL_AWS } from './aws.ts';
 
 /** The most a request body may be; API Gateway's own limit is 10 MB. */
@@ -129,14 +131,20 @@ export function writeResult(response: ServerResponse, answer: APIGatewayProxyRes
   );
 }
 
-export function lambdaContext(functionName: string): Context {
-  const deadline = Date.now() + 29_000;
+/**
+ * The context Lambda gives an invocation of the function named `handler`: its name, memory and deadline as
+ * its manifest entry sets them, so a handler that watches its remaining time here sees what it would in AWS.
+ */
+export function lambdaContext(handler: string): Context {
+  const spec = FUNCTIONS.find((f) => f.handler === handler);
+  const deadline = Date.now() + (spec?.timeoutSeconds ?? 30) * 1000;
+  const functionName = resourceName(LOCAL_STAGE, handler);
   return {
     callbackWaitsForEmptyEventLoop: false,
     functionName,
     functionVersion: '$LATEST',
     invokedFunctionArn: `arn:aws:lambda:${LOCAL_AWS.region}:${LOCAL_AWS.accountId}:function:${functionName}`,
-    memoryLimitInMB: '512',
+    memoryLimitInMB: String(spec?.memoryMb ?? 128),
     awsRequestId: randomUUID(),
     logGroupName: `/aws/lambda/${functionName}`,
     logStreamName: 'local',

@@ -9,8 +9,12 @@ import { buildDashboard } from '../dashboard/build.ts';
 import type { SweepResult } from '../functions/decay-sweep.ts';
 import { HttpProblem, json, problemResponse } from '../shared/http/problem.ts';
 import { matchPath, ROUTES } from '../shared/http/routes.ts';
+import { functionTriggeredBy } from '../shared/manifest.ts';
+import { LOCAL_STAGE, tableNames } from '../shared/names.ts';
 import type { Notification } from '../shared/notify/notifications.ts';
 import { apiKeyFrom, hashApiKey, newApiKey } from '../shared/security/apikeys.ts';
+import { documentClient } from '../shared/store/dynamo.ts';
+import { LeadDirectory } from '../shared/store/leads.ts';
 import { ACTIVITIES_TABLE, LEADS_TABLE } from '../shared/store/tables.ts';
 import { STREAM_CONSUMERS } from '../shared/streams.ts';
 import { counters } from '../shared/telemetry.ts';
@@ -93,7 +97,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   const dynamodb = await startDynamoDbLocal({
     dataDir: options.inMemory ? undefined : join(dataDir, 'dynamodb'),
   });
-  const tables = { activities: 'leadscore-activities', leads: 'leadscore-leads' };
+  const tables = tableNames(LOCAL_STAGE);
   await ensureTables(dynamodb.endpoint, [
     { definition: ACTIVITIES_TABLE, name: tables.activities },
     { definition: LEADS_TABLE, name: tables.leads },
@@ -122,11 +126,11 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     const module = (await import(`../functions/${route.handler}.ts`)) as { handler: HttpHandler };
     handlers.set(route.handler, module.handler);
   }
-  const bus = (await import('../functions/ingest-bus.ts')).handler as (
+  const bus = (await import(`../functions/${functionTriggeredBy('bus').handler}.ts`)).handler as (
     e: EventBridgeEvent<string, unknown>,
     c: unknown,
   ) => Promise<void>;
-  const { directory } = (await import('../shared/wiring.ts')).wire();
+  const directory = new LeadDirectory(documentClient(dynamodb.endpoint), tables);
 
   const envKey = options.apiKey ?? process.env.LEADSCORE_API_KEY;
   const keyFile = options.inMemory ? undefined : join(dataDir, 'api-key');
@@ -259,7 +263,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
           resources: [],
           detail,
         },
-        lambdaContext('ingest-bus'),
+        lambdaContext(functionTriggeredBy('bus').handler),
       );
       results.push({ EventId: id });
     }
@@ -314,7 +318,11 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     await poller.start();
     pollers.push(poller);
   }
-  const sweep = (await import('../functions/decay-sweep.ts')).handler;
+  const scheduled = functionTriggeredBy('schedule').handler;
+  const sweep = (await import(`../functions/${scheduled}.ts`)).handler as (
+    event: unknown,
+    context: ReturnType<typeof lambdaContext>,
+  ) => Promise<SweepResult>;
   const decay = async (at?: string): Promise<SweepResult> => {
     const total: SweepResult = {
       at: at ?? new Date().toISOString(),
@@ -325,10 +333,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     };
     let resume: SweepResult['resume'];
     do {
-      const result = await sweep(
-        { ...(at && { at }), ...(resume && { resume }) },
-        lambdaContext('decay-sweep'),
-      );
+      const result = await sweep({ ...(at && { at }), ...(resume && { resume }) }, lambdaContext(scheduled));
       total.indexEntries += result.indexEntries;
       total.visited += result.visited;
       total.written += result.written;

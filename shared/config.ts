@@ -1,12 +1,13 @@
 import * as z from 'zod';
+import { type FunctionSpec, functionSpec } from './manifest.ts';
 
 /**
  * What every handler reads from its environment, validated once at start-up. A missing or malformed variable
  * fails loudly with its name.
  */
 const Environment = z.object({
-  ACTIVITIES_TABLE: z.string().min(3),
-  LEADS_TABLE: z.string().min(3),
+  ACTIVITIES_TABLE: z.string().min(3).optional(),
+  LEADS_TABLE: z.string().min(3).optional(),
   /**
    * HMAC key for pixel tokens and redirect signatures, at least 32 characters: the value itself (local runtime,
    * tests), or the ARN of the Secrets Manager secret holding it (AWS). Only the pixel and the redirect need it.
@@ -33,11 +34,33 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+/**
+ * The configuration of one function, validated once at its start-up: the variables its manifest entry's uses
+ * bring must be there (a table it uses, the secret it reads, the topic it publishes to), and every variable
+ * present must be well-formed. The error names each problem.
+ */
+export function loadConfig(handler: string | FunctionSpec, env: NodeJS.ProcessEnv = process.env): Config {
+  const spec = typeof handler === 'string' ? functionSpec(handler) : handler;
   const parsed = Environment.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new ConfigError(`invalid configuration: ${problems}`);
-  }
+  const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+  for (const [needed, why] of requirements(spec))
+    if (!needed.some((name) => env[name])) problems.push(`${needed.join(' or ')}: required (${why})`);
+  if (problems.length > 0 || !parsed.success)
+    throw new ConfigError(`invalid configuration of ${spec.handler}: ${problems.join('; ')}`);
   return parsed.data;
+}
+
+/** What each use needs from the environment; locally some come in their local form (a value, not an ARN). */
+function requirements(spec: FunctionSpec): [string[], string][] {
+  const { uses } = spec;
+  return [
+    ...(uses.activities ? [[['ACTIVITIES_TABLE'], 'the activity ledger'] as [string[], string]] : []),
+    ...(uses.leads ? [[['LEADS_TABLE'], 'the leads table'] as [string[], string]] : []),
+    ...(uses.signingSecret
+      ? [[['SIGNING_SECRET_ARN', 'SIGNING_SECRET'], 'the pixel-token signing secret'] as [string[], string]]
+      : []),
+    ...(uses.notifications
+      ? [[['TOPIC_ARN', 'LOCAL_TOPIC_URL'], 'the topic notifications go to'] as [string[], string]]
+      : []),
+  ];
 }

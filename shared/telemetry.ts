@@ -1,8 +1,23 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 
-export const logger = new Logger({ serviceName: 'leadscore' });
-export const metrics = new Metrics({ namespace: 'Leadscore', serviceName: 'leadscore' });
+// The service name is each function's own (POWERTOOLS_SERVICE_NAME, set by the stack from the manifest); the
+// CLI and the local runtime, where every handler shares one process, log as `leadscore`.
+const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? 'leadscore';
+export const logger = new Logger({ serviceName });
+export const metrics = new Metrics({
+  namespace: 'Leadscore',
+  serviceName,
+  // An invocation that counted nothing is ordinary here (a duplicate pixel hit, a filtered stream record):
+  // Powertools' "no application metrics" warning goes to debug instead of costing a log line every time.
+  logger: {
+    debug: (message: string) => logger.debug(message),
+    info: (message: string) => logger.info(message),
+    warn: (message: string) =>
+      message.startsWith('No application metrics') ? logger.debug(message) : logger.warn(message),
+    error: (message: string) => logger.error(message),
+  },
+});
 
 /** Counts in this process, beside the CloudWatch metric: the local runtime serves them at /local/metrics. */
 const counts = new Map<string, number>();

@@ -13,10 +13,18 @@ export interface Wiring {
   directory: LeadDirectory;
 }
 
-export function wire(env: NodeJS.ProcessEnv = process.env): Wiring {
-  const config = loadConfig(env);
+/**
+ * The parts of the function named `handler` (its file in functions/), from its configuration, which its
+ * manifest entry says what must hold. A table the function does not use has no name here but the variable it
+ * lacks, which no grant names either: a call to it fails, and the IAM check in the artifact suite says so.
+ */
+export function wire(handler: string, env: NodeJS.ProcessEnv = process.env): Wiring {
+  const config = loadConfig(handler, env);
   const client = documentClient(config.DYNAMODB_ENDPOINT);
-  const tables = { activities: config.ACTIVITIES_TABLE, leads: config.LEADS_TABLE };
+  const tables = {
+    activities: config.ACTIVITIES_TABLE ?? 'unbound-ACTIVITIES_TABLE',
+    leads: config.LEADS_TABLE ?? 'unbound-LEADS_TABLE',
+  };
   return {
     config,
     client,

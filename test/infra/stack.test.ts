@@ -2,10 +2,15 @@ import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { stackConfig } from '../../infra/config.ts';
-import { FUNCTIONS, type TableAccess } from '../../infra/functions.ts';
 import { LeadscoreStack } from '../../infra/stack.ts';
 import { ROUTES } from '../../shared/http/routes.ts';
 import { BUS_DETAIL_TYPES } from '../../shared/ingest/bus.ts';
+import {
+  environmentOf,
+  FUNCTIONS,
+  HTTP_INTEGRATION_LIMIT_SECONDS,
+  type TableAccess,
+} from '../../shared/manifest.ts';
 import { TABLES } from '../../shared/store/tables.ts';
 import { STREAM_CONSUMERS } from '../../shared/streams.ts';
 
@@ -104,8 +109,9 @@ describe('functions', () => {
       expect(env.LEADSCORE_MODELS).toBe('models/default.json');
       expect(env.NODE_OPTIONS).toBe('--enable-source-maps');
       expect(env.SIGNING_SECRET).toBeUndefined();
-      expect(env.SIGNING_SECRET_ARN !== undefined).toBe(spec.signingSecret === true);
-      expect(env.TOPIC_ARN !== undefined).toBe(spec.publishes === true);
+      // Exactly the variables its uses bring, which is what its handler's configuration requires.
+      const own = Object.keys(env).filter((k) => !['LEADSCORE_MODELS', 'NODE_OPTIONS'].includes(k));
+      expect(own.filter((k) => !k.startsWith('POWERTOOLS_')).sort()).toEqual(environmentOf(spec).sort());
       const logGroup = resources[refId((fn.props.LoggingConfig as { LogGroup: unknown }).LogGroup)]!;
       expect(logGroup.Properties).toMatchObject({
         LogGroupName: `/aws/lambda/leadscore-test-${spec.handler}`,
@@ -134,8 +140,8 @@ describe('functions', () => {
     }
     const expected = new Map<string, Set<string>>();
     for (const [table, grant] of [
-      ['ActivitiesTable', spec.activities],
-      ['LeadsTable', spec.leads],
+      ['ActivitiesTable', spec.uses.activities],
+      ['LeadsTable', spec.uses.leads],
     ] as const) {
       if (!grant) continue;
       const actions = new Set(grant.access.flatMap(actionsOf));
@@ -151,12 +157,12 @@ describe('functions', () => {
     const allowed = new Set([
       'logs:CreateLogStream',
       'logs:PutLogEvents',
-      ...(spec.signingSecret ? ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'] : []),
-      ...(spec.publishes ? ['sns:Publish', 'kms:GenerateDataKey*', 'kms:Decrypt'] : []),
+      ...(spec.uses.signingSecret ? ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'] : []),
+      ...(spec.uses.notifications ? ['sns:Publish', 'kms:GenerateDataKey*', 'kms:Decrypt'] : []),
       ...(STREAM_CONSUMERS.some((c) => c.handler === spec.handler)
         ? ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl']
         : []),
-      ...(spec.handler === 'decay-sweep' ? ['lambda:InvokeFunction'] : []),
+      ...(spec.uses.continuesItself ? ['lambda:InvokeFunction'] : []),
     ]);
     for (const action of other) expect(allowed, `${spec.handler} may ${action}`).toContain(action);
     // Only listing streams, which has no narrower resource, may name every resource.
@@ -175,6 +181,11 @@ describe('HTTP API', () => {
       DefaultRouteSettings: { ThrottlingRateLimit: 1000, ThrottlingBurstLimit: 2000 },
       AccessLogSettings: Match.objectLike({ DestinationArn: Match.anyValue() }),
     });
+  });
+
+  it.each(ROUTES)('$method $path: its function ends before API Gateway gives up on it', (route) => {
+    const timeout = functionNamed(route.handler).props.Timeout as number;
+    expect(timeout).toBeLessThan(HTTP_INTEGRATION_LIMIT_SECONDS);
   });
 
   it.each(ROUTES)('$method $path goes to $handler', (route) => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FUNCTIONS } from '../../infra/functions.ts';
+import { FUNCTIONS } from '../../shared/manifest.ts';
 import { loadModels } from '../../shared/models.ts';
 
 const out = mkdtempSync(join(tmpdir(), 'leadscore-synth-'));

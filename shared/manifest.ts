@@ -1,0 +1,301 @@
+import type { Route } from './http/routes.ts';
+import type { StreamConsumer } from './streams.ts';
+
+/**
+ * Every function of functions/, once: what triggers it, what it may touch and how, its size, its time limit.
+ * The CDK stack builds each function, its grants, environment and triggers from this; the local runtime serves
+ * the same routes, polls the same streams and gives each handler its own deadline; each handler validates the
+ * configuration its entry promises (shared/config.ts); and the HTTP wrapper checks an API key where the route
+ * says so. docs/deploy.md lists each function's permissions as the synthesised template grants them.
+ */
+
+/** What a function may do with a table: each kind is a fixed set of DynamoDB actions (infra/functions.ts). */
+export type TableAccess = 'read' | 'write' | 'delete' | 'scan';
+export type IndexName = 'decay' | 'rank' | 'account';
+
+export interface TableUse {
+  access: readonly TableAccess[];
+  /** Indexes it queries; none: the table only. */
+  indexes?: readonly IndexName[];
+}
+
+/** What a function touches beyond its own logs. Each use brings its grant and its environment variable. */
+export interface Uses {
+  /** The activity ledger: ACTIVITIES_TABLE. */
+  activities?: TableUse;
+  /** Leads, scores, history, keys: LEADS_TABLE. */
+  leads?: TableUse;
+  /** Reads the pixel-token signing secret: SIGNING_SECRET_ARN. */
+  signingSecret?: true;
+  /** Publishes threshold crossings: TOPIC_ARN. */
+  notifications?: true;
+  /** Hands the rest of its work to a fresh asynchronous invocation of itself: lambda:InvokeFunction on itself. */
+  continuesItself?: true;
+}
+
+export type Trigger =
+  /** API Gateway (HTTP API) routes, each with or without an API key. */
+  | { kind: 'http'; routes: readonly Omit<Route, 'handler'>[] }
+  /** A table's stream, through an event source mapping. */
+  | { kind: 'stream'; consumer: Omit<StreamConsumer, 'handler'> }
+  /** The EventBridge bus rule (asynchronous invocation). */
+  | { kind: 'bus' }
+  /** The EventBridge Scheduler schedule (asynchronous invocation). */
+  | { kind: 'schedule' };
+
+export interface FunctionSpec {
+  handler: string;
+  trigger: Trigger;
+  uses: Uses;
+  memoryMb: number;
+  timeoutSeconds: number;
+  /** Serves the dashboard: the built page travels in its bundle (DASHBOARD_DIR). */
+  dashboard?: true;
+}
+
+/** API Gateway ends an integration after 30 s, whatever the function's own limit: a route's function stays inside. */
+export const HTTP_INTEGRATION_LIMIT_SECONDS = 30;
+
+/** What every stream consumer shares: retried, then dead-lettered within hours, bisected, never blocking a shard. */
+const RELIABLE = {
+  maxBatchingWindowSeconds: 0,
+  retryAttempts: 10,
+  maxRecordAgeSeconds: 6 * 3600,
+  bisectBatchOnError: true,
+  reportBatchItemFailures: true,
+} as const;
+
+/** Scores, history and API keys: what every /v1 handler reads through its API key check. */
+const READS_LEADS: TableUse = { access: ['read'] };
+
+const http = (...routes: Omit<Route, 'handler'>[]): Trigger => ({ kind: 'http', routes });
+const get = (path: string, auth = true) => ({ method: 'GET', path, auth }) as const;
+
+export const FUNCTIONS: readonly FunctionSpec[] = [
+  // The hot path: the pixel records one activity; small and quick.
+  {
+    handler: 'pixel',
+    trigger: http(get('/p.gif', false)),
+    uses: { activities: { access: ['write'] }, leads: READS_LEADS, signingSecret: true },
+    memoryMb: 256,
+    timeoutSeconds: 5,
+  },
+  {
+    handler: 'redirect',
+    trigger: http(get('/r', false)),
+    uses: { activities: { access: ['write'] }, leads: READS_LEADS, signingSecret: true },
+    memoryMb: 256,
+    timeoutSeconds: 5,
+  },
+  {
+    handler: 'post-events',
+    trigger: http({ method: 'POST', path: '/v1/events', auth: true }),
+    uses: { activities: { access: ['write'] }, leads: READS_LEADS },
+    memoryMb: 512,
+    timeoutSeconds: 15,
+  },
+  {
+    handler: 'identify',
+    trigger: http({ method: 'POST', path: '/v1/identify', auth: true }),
+    uses: {
+      activities: { access: ['read', 'write', 'delete'] },
+      leads: { access: ['read', 'write', 'delete'] },
+    },
+    memoryMb: 512,
+    timeoutSeconds: 29,
+  },
+  {
+    handler: 'put-attributes',
+    trigger: http({ method: 'PUT', path: '/v1/leads/{id}/attributes', auth: true }),
+    uses: { leads: { access: ['read', 'write'] } },
+    memoryMb: 256,
+    timeoutSeconds: 10,
+  },
+  {
+    handler: 'post-outcome',
+    trigger: http({ method: 'POST', path: '/v1/leads/{id}/outcomes', auth: true }),
+    uses: { leads: { access: ['read', 'write'] } },
+    memoryMb: 256,
+    timeoutSeconds: 10,
+  },
+  {
+    handler: 'export-lead',
+    trigger: http(get('/v1/leads/{id}/export')),
+    uses: { activities: { access: ['read'] }, leads: READS_LEADS },
+    memoryMb: 512,
+    timeoutSeconds: 29,
+  },
+  {
+    handler: 'erase-lead',
+    trigger: http({ method: 'DELETE', path: '/v1/leads/{id}', auth: true }),
+    uses: { activities: { access: ['read', 'delete'] }, leads: { access: ['read', 'write', 'delete'] } },
+    memoryMb: 512,
+    timeoutSeconds: 29,
+  },
+  {
+    handler: 'list-leads',
+    trigger: http(get('/v1/leads')),
+    uses: { leads: { access: ['read'], indexes: ['rank'] } },
+    memoryMb: 512,
+    timeoutSeconds: 10,
+  },
+  {
+    handler: 'get-lead',
+    trigger: http(get('/v1/leads/{id}')),
+    uses: { activities: { access: ['read'] }, leads: READS_LEADS },
+    memoryMb: 512,
+    timeoutSeconds: 10,
+  },
+  {
+    handler: 'get-lead-history',
+    trigger: http(get('/v1/leads/{id}/history')),
+    uses: { leads: READS_LEADS },
+    memoryMb: 256,
+    timeoutSeconds: 10,
+  },
+  {
+    handler: 'get-account',
+    trigger: http(get('/v1/accounts/{domain}')),
+    uses: { leads: { access: ['read'], indexes: ['account'] } },
+    memoryMb: 512,
+    timeoutSeconds: 10,
+  },
+  {
+    handler: 'rescore-dry-run',
+    trigger: http({ method: 'POST', path: '/v1/models/dry-run', auth: true }),
+    uses: { activities: { access: ['read', 'scan'] }, leads: READS_LEADS },
+    memoryMb: 1769,
+    timeoutSeconds: 29,
+  },
+  {
+    handler: 'get-model-evaluation',
+    trigger: http(get('/v1/models/{id}/evaluation')),
+    uses: { leads: READS_LEADS },
+    memoryMb: 256,
+    timeoutSeconds: 10,
+  },
+  {
+    handler: 'list-models',
+    trigger: http(get('/v1/models')),
+    uses: { leads: READS_LEADS },
+    memoryMb: 256,
+    timeoutSeconds: 10,
+  },
+  {
+    handler: 'list-notifications',
+    trigger: http(get('/v1/notifications')),
+    uses: { leads: READS_LEADS },
+    memoryMb: 256,
+    timeoutSeconds: 10,
+  },
+  {
+    handler: 'get-openapi',
+    trigger: http(get('/openapi.json', false)),
+    uses: {},
+    memoryMb: 256,
+    timeoutSeconds: 5,
+  },
+  {
+    handler: 'dashboard',
+    trigger: http(get('/dashboard', false), get('/dashboard/{file}', false)),
+    uses: {},
+    memoryMb: 128,
+    timeoutSeconds: 5,
+    dashboard: true,
+  },
+  {
+    handler: 'ingest-bus',
+    trigger: { kind: 'bus' },
+    uses: { activities: { access: ['write'] }, leads: { access: ['read', 'write'] } },
+    memoryMb: 512,
+    timeoutSeconds: 30,
+  },
+  // Stream consumers: a batch of up to 1000 activities, coalesced per lead.
+  {
+    handler: 'score-activities',
+    trigger: {
+      kind: 'stream',
+      consumer: {
+        table: 'activities',
+        // Large: a batch is coalesced per lead, so the busier the stream, the more events each score write
+        // carries. A quiet stream still hands over each record at once (no batching window).
+        batchSize: 1000,
+        ...RELIABLE,
+        filter: { eventName: ['INSERT'] },
+      },
+    },
+    uses: { activities: { access: ['read'] }, leads: { access: ['read', 'write'] } },
+    memoryMb: 1024,
+    timeoutSeconds: 120,
+  },
+  {
+    handler: 'notify-crossings',
+    trigger: {
+      kind: 'stream',
+      consumer: {
+        table: 'leads',
+        batchSize: 50,
+        ...RELIABLE,
+        filter: { eventName: ['INSERT', 'MODIFY'], newImageEntity: ['score', 'erased'] },
+      },
+    },
+    uses: { leads: { access: ['read', 'write', 'delete'] }, notifications: true },
+    memoryMb: 512,
+    timeoutSeconds: 60,
+  },
+  {
+    handler: 'refit-scores',
+    trigger: {
+      kind: 'stream',
+      consumer: {
+        table: 'leads',
+        batchSize: 50,
+        ...RELIABLE,
+        filter: { eventName: ['INSERT', 'MODIFY'], newImageEntity: ['profile'] },
+      },
+    },
+    uses: { leads: { access: ['read', 'write'] } },
+    memoryMb: 512,
+    timeoutSeconds: 60,
+  },
+  // The nightly sweep: resumable, so it stops well inside the limit and hands itself the rest.
+  {
+    handler: 'decay-sweep',
+    trigger: { kind: 'schedule' },
+    uses: { leads: { access: ['read', 'write'], indexes: ['decay'] }, continuesItself: true },
+    memoryMb: 1024,
+    timeoutSeconds: 900,
+  },
+];
+
+/** The entry of a function, by its handler's name; a name not in the manifest is a programming error. */
+export function functionSpec(handler: string): FunctionSpec {
+  const spec = FUNCTIONS.find((f) => f.handler === handler);
+  if (!spec) throw new Error(`no function "${handler}" in shared/manifest.ts`);
+  return spec;
+}
+
+/** The one function a trigger kind reaches (the bus rule's target, the schedule's). */
+export function functionTriggeredBy(kind: 'bus' | 'schedule'): FunctionSpec {
+  const found = FUNCTIONS.filter((f) => f.trigger.kind === kind);
+  if (found.length !== 1)
+    throw new Error(`expected one function triggered by ${kind}, found ${found.length}`);
+  return found[0]!;
+}
+
+/**
+ * The environment variables a function's entry gives it, by what it uses: the stack sets exactly these (with
+ * POWERTOOLS_* and LEADSCORE_MODELS), and the handler's configuration requires exactly these.
+ */
+export function environmentOf(spec: FunctionSpec): string[] {
+  const { uses } = spec;
+  return [
+    ...(uses.activities ? ['ACTIVITIES_TABLE'] : []),
+    ...(uses.leads ? ['LEADS_TABLE'] : []),
+    ...(uses.activities || uses.leads ? ['ACTIVITY_RETENTION_DAYS'] : []),
+    ...(uses.signingSecret ? ['SIGNING_SECRET_ARN'] : []),
+    ...(uses.notifications ? ['TOPIC_ARN'] : []),
+    ...(uses.continuesItself ? ['DECAY_CONTINUE'] : []),
+    ...(spec.dashboard ? ['DASHBOARD_DIR'] : []),
+  ];
+}

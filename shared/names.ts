@@ -1,0 +1,21 @@
+/**
+ * Names of what a deployment creates: every table, function, role, topic, queue and secret of a stage is
+ * `leadscore-<stage>-<what>`, so an operator command needs only the stage. The stack, the CLI and the local
+ * runtime (which plays a stage of its own) all name things here.
+ */
+export const STAGE_PATTERN = /^[a-z][a-z0-9-]{0,20}$/;
+
+/** The stage the local runtime plays: its tables are leadscore-local-activities and leadscore-local-leads. */
+export const LOCAL_STAGE = 'local';
+
+export function resourceName(stage: string, what: string): string {
+  return `leadscore-${stage}-${what}`;
+}
+
+export function functionName(stage: string, handler: string): string {
+  return resourceName(stage, handler);
+}
+
+export function tableNames(stage: string): { activities: string; leads: string } {
+  return { activities: resourceName(stage, 'activities'), leads: resourceName(stage, 'leads') };
+}
