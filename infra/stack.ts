@@ -10,7 +10,7 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
-import { SubscriptionFilter, Topic } from 'aws-cdk-lib/aws-sns';
+import { BackoffFunction, SubscriptionFilter, Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription, SqsSubscription, UrlSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
@@ -18,6 +18,7 @@ import { ROUTES } from '../shared/http/routes.ts';
 import { BUS_DETAIL_TYPES } from '../shared/ingest/bus.ts';
 import { FUNCTIONS, functionTriggeredBy } from '../shared/manifest.ts';
 import { resourceName } from '../shared/names.ts';
+import { HTTP_DELIVERY_POLICY } from '../shared/notify/delivery.ts';
 import { ACTIVITIES_TABLE, LEADS_TABLE } from '../shared/store/tables.ts';
 import { STREAM_CONSUMERS } from '../shared/streams.ts';
 import type { StackConfig } from './config.ts';
@@ -63,8 +64,14 @@ export class LeadscoreStack extends Stack {
       masterKey: topicKey,
       enforceSSL: true,
     });
+    // Every subscription gets a dead-letter queue: what SNS gives up on after its delivery policy is kept.
+    const subscriptionDeadLetters = deadLetterQueue(
+      this,
+      'SubscriptionDeadLetters',
+      name('notifications-dlq'),
+    );
     for (const s of config.subscriptions) {
-      notifications.addSubscription(subscriptionFor(this, s));
+      notifications.addSubscription(subscriptionFor(this, s, subscriptionDeadLetters));
     }
 
     const resources: Resources = {
@@ -191,7 +198,12 @@ export class LeadscoreStack extends Stack {
       alarmEmail: config.alarmEmail,
       functions: [...functions.values()],
       streamConsumers: STREAM_CONSUMERS.map((c) => fn(c.handler)),
-      deadLetterQueues: [busDeadLetters, decayDeadLetters, ...streamDeadLetters.values()],
+      deadLetterQueues: [
+        busDeadLetters,
+        decayDeadLetters,
+        subscriptionDeadLetters,
+        ...streamDeadLetters.values(),
+      ],
       api,
       tables: [activities, leads],
     });
@@ -221,14 +233,29 @@ function deadLetterQueue(scope: Construct, id: string, queueName: string): Queue
   });
 }
 
-function subscriptionFor(scope: Construct, s: StackConfig['subscriptions'][number]) {
+function subscriptionFor(scope: Construct, s: StackConfig['subscriptions'][number], deadLetterQueue: Queue) {
   const filterPolicy = s.filterPolicy ? filterPolicyOf(s.filterPolicy) : undefined;
-  const options = filterPolicy ? { filterPolicy } : {};
+  const options = { deadLetterQueue, ...(filterPolicy && { filterPolicy }) };
   switch (s.protocol) {
     case 'email':
       return new EmailSubscription(s.endpoint, options);
     case 'https':
-      return new UrlSubscription(s.endpoint, { ...options, rawMessageDelivery: false });
+      return new UrlSubscription(s.endpoint, {
+        ...options,
+        rawMessageDelivery: false,
+        // The numbers the local topic follows too (shared/notify/delivery.ts).
+        deliveryPolicy: {
+          healthyRetryPolicy: {
+            numRetries: HTTP_DELIVERY_POLICY.numRetries,
+            numNoDelayRetries: HTTP_DELIVERY_POLICY.numNoDelayRetries,
+            numMinDelayRetries: HTTP_DELIVERY_POLICY.numMinDelayRetries,
+            numMaxDelayRetries: HTTP_DELIVERY_POLICY.numMaxDelayRetries,
+            minDelayTarget: Duration.seconds(HTTP_DELIVERY_POLICY.minDelayTargetSeconds),
+            maxDelayTarget: Duration.seconds(HTTP_DELIVERY_POLICY.maxDelayTargetSeconds),
+            backoffFunction: BackoffFunction.LINEAR,
+          },
+        },
+      });
     case 'sqs':
       return new SqsSubscription(
         Queue.fromQueueArn(scope, `Subscriber${s.endpoint.split(':').pop()}`, s.endpoint),

@@ -285,7 +285,11 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   }
 
   const log = options.log ?? (() => undefined);
-  const topic = new LocalTopic(options.subscriptions ?? [], log);
+  const topic = new LocalTopic({
+    subscriptions: options.subscriptions ?? [],
+    stateFile: options.inMemory ? undefined : join(dataDir, 'topic.json'),
+    log,
+  });
   const failures: StreamFailure[] = [];
 
   const host = options.host ?? '127.0.0.1';
@@ -384,6 +388,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     decay,
     stop: async () => {
       clearTimeout(decayTimer);
+      topic.stop();
       await Promise.all(pollers.map((p) => p.stop()));
       await new Promise<void>((done) => closeServer(server, done));
       await dynamodb.stop();

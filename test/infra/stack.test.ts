@@ -264,6 +264,24 @@ describe('bus, schedule, topics, secret', () => {
     expect(refId((schedule.Properties.Target as { Arn: unknown }).Arn)).toBe(functionNamed('decay-sweep').id);
   });
 
+  it('gives every subscription a dead-letter queue, and HTTPS ones the delivery policy the local topic follows', () => {
+    const subscriptions = ofType('AWS::SNS::Subscription').filter(
+      ([, r]) => r.Properties.Protocol !== 'email' || r.Properties.Endpoint !== 'ops@example.com',
+    );
+    expect(subscriptions.length).toBeGreaterThanOrEqual(3);
+    for (const [, subscription] of subscriptions) {
+      const target = (subscription.Properties.RedrivePolicy as { deadLetterTargetArn: unknown })
+        .deadLetterTargetArn;
+      expect(resources[refId(target)]!.Properties.QueueName).toBe('leadscore-test-notifications-dlq');
+    }
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'https',
+      DeliveryPolicy: {
+        healthyRetryPolicy: Match.objectLike({ numRetries: 3, minDelayTarget: 20, maxDelayTarget: 20 }),
+      },
+    });
+  });
+
   it("lets CloudWatch alarms publish to the encrypted operations topic: the key's policy and the topic's", () => {
     const [topicId, topic] = ofType('AWS::SNS::Topic').find(
       ([, r]) => r.Properties.TopicName === 'leadscore-test-operations',
