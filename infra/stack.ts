@@ -7,7 +7,12 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
+import {
+  ContextAttribute,
+  Schedule,
+  ScheduleExpression,
+  ScheduleTargetInput,
+} from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { BackoffFunction, SubscriptionFilter, Topic } from 'aws-cdk-lib/aws-sns';
@@ -19,6 +24,7 @@ import { BUS_DETAIL_TYPES } from '../shared/ingest/bus.ts';
 import { FUNCTIONS, functionTriggeredBy } from '../shared/manifest.ts';
 import { resourceName } from '../shared/names.ts';
 import { HTTP_DELIVERY_POLICY } from '../shared/notify/delivery.ts';
+import { scheduledDecay } from '../shared/scoring/schedule.ts';
 import { ACTIVITIES_TABLE, LEADS_TABLE } from '../shared/store/tables.ts';
 import { STREAM_CONSUMERS } from '../shared/streams.ts';
 import type { StackConfig } from './config.ts';
@@ -186,6 +192,8 @@ export class LeadscoreStack extends Stack {
       description: 'The nightly decay sweep',
       schedule: ScheduleExpression.expression(config.decaySchedule, TimeZone.of(config.decayTimeZone)),
       target: new LambdaInvoke(decay, {
+        // The sweep ages scores as of the time the run was scheduled for, so a retried run ages them alike.
+        input: ScheduleTargetInput.fromObject(scheduledDecay(ContextAttribute.scheduledTime)),
         retryAttempts: 3,
         maxEventAge: Duration.hours(2),
         deadLetterQueue: decayDeadLetters,

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
@@ -13,6 +14,10 @@ import {
 } from '../../shared/manifest.ts';
 import { TABLES } from '../../shared/store/tables.ts';
 import { STREAM_CONSUMERS } from '../../shared/streams.ts';
+
+const SCHEDULER_SAMPLE = JSON.parse(
+  readFileSync(new URL('../fixtures/aws/scheduler-decay-input.json', import.meta.url), 'utf8'),
+);
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
 
@@ -261,7 +266,11 @@ describe('bus, schedule, topics, secret', () => {
       Target: Match.objectLike({ RetryPolicy: { MaximumEventAgeInSeconds: 7200, MaximumRetryAttempts: 3 } }),
     });
     const [, schedule] = ofType('AWS::Scheduler::Schedule')[0]!;
-    expect(refId((schedule.Properties.Target as { Arn: unknown }).Arn)).toBe(functionNamed('decay-sweep').id);
+    const target = schedule.Properties.Target as { Arn: unknown; Input: string };
+    expect(refId(target.Arn)).toBe(functionNamed('decay-sweep').id);
+    // The payload the sweep receives: the documented shape, with Scheduler's own time placed in it.
+    expect(JSON.parse(target.Input)).toEqual({ at: '<aws.scheduler.scheduled-time>' });
+    expect(Object.keys(JSON.parse(target.Input))).toEqual(Object.keys(SCHEDULER_SAMPLE));
   });
 
   it('gives every subscription a dead-letter queue, and HTTPS ones the delivery policy the local topic follows', () => {
