@@ -65,6 +65,10 @@ export const StackConfigSchema = z.strictObject({
       error: `must be one of ${LOG_RETENTION_DAYS.join(', ')}`,
     })
     .default(30),
+  /** Other AWS accounts whose tools may put events on the bus (their own IAM must allow events:PutEvents too). */
+  busPublisherAccounts: z
+    .array(z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id'))
+    .default([]),
   /** API Gateway throttling for the whole API (requests per second, and burst). */
   throttle: z
     .strictObject({
@@ -88,17 +92,22 @@ const KEYS = Object.keys(StackConfigSchema.shape) as (keyof StackConfig)[];
  */
 export function stackConfig(context: (key: string) => unknown): StackConfig {
   const raw: Record<string, unknown> = {};
+  // Per-stage values ("stages": {"prod": {...}}) win over the top-level ones for that stage.
+  const stage = (context('stage') as string | undefined) ?? 'dev';
+  const stages = parseJson('stages', context('stages'));
+  const perStage = (stages as Record<string, Record<string, unknown>> | undefined)?.[stage] ?? {};
+  if ('stage' in perStage)
+    throw new StackConfigError('invalid Leadscore configuration: stages.' + stage + '.stage: not allowed');
   for (const key of KEYS) {
-    let value = context(key);
-    if (typeof value === 'string' && /^[[{]|^\d+$/.test(value.trim())) {
-      try {
-        value = JSON.parse(value);
-      } catch {
-        throw new StackConfigError(`invalid Leadscore configuration: ${key}: is not valid JSON`);
-      }
-    }
+    let value = perStage[key] ?? context(key);
+    value = parseJson(key, value);
     if (value !== undefined) raw[key] = value;
   }
+  const unknown = Object.keys(perStage).filter((k) => !(KEYS as string[]).includes(k));
+  if (unknown.length > 0)
+    throw new StackConfigError(
+      `invalid Leadscore configuration: stages.${stage}: unknown key(s) ${unknown.join(', ')}`,
+    );
   const parsed = StackConfigSchema.safeParse(raw);
   if (!parsed.success) {
     throw new StackConfigError(
@@ -113,4 +122,14 @@ export function stackConfig(context: (key: string) => unknown): StackConfig {
     throw new StackConfigError(`invalid Leadscore configuration: models: ${(error as Error).message}`);
   }
   return parsed.data;
+}
+
+/** Values given with `-c` arrive as strings: a list, object or number is parsed as JSON. */
+function parseJson(key: string, value: unknown): unknown {
+  if (typeof value !== 'string' || !/^[[{]|^\d+$/.test(value.trim())) return value;
+  try {
+    return JSON.parse(value);
+  } catch {
+    throw new StackConfigError(`invalid Leadscore configuration: ${key}: is not valid JSON`);
+  }
 }

@@ -3,6 +3,7 @@ import { HttpApi, HttpMethod, LogGroupLogDestination } from 'aws-cdk-lib/aws-api
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { AccountPrincipal, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -137,6 +138,16 @@ export class LeadscoreStack extends Stack {
 
     // CRM and marketing tools put events on the bus; the rule hands Leadscore's detail-types to ingest-bus.
     const bus = new EventBus(this, 'Bus', { eventBusName: name('bus') });
+    // Tools in other accounts (a CRM's integration account, say) put events here directly.
+    for (const account of config.busPublisherAccounts)
+      bus.addToResourcePolicy(
+        new PolicyStatement({
+          sid: `PutEventsFrom${account}`,
+          principals: [new AccountPrincipal(account)],
+          actions: ['events:PutEvents'],
+          resources: [bus.eventBusArn],
+        }),
+      );
     const busDeadLetters = deadLetterQueue(this, 'BusDeadLetters', name('bus-dlq'));
     new Rule(this, 'BusRule', {
       eventBus: bus,

@@ -404,8 +404,39 @@ describe('configuration', () => {
     [{ logRetentionDays: 42 }, /logRetentionDays: must be one of/],
     [{ models: ['models/missing.yaml'] }, /models: .*missing\.yaml/],
     [{ throttle: '{"rateLimit": 0, "burstLimit": 10}' }, /throttle\.rateLimit/],
+    [{ busPublisherAccounts: ['12345'] }, /busPublisherAccounts\.0: must be a 12-digit/],
+    [
+      { stage: 'prod', stages: { prod: { alarmMail: 'x@example.com' } } },
+      /stages\.prod: unknown key\(s\) alarmMail/,
+    ],
   ])('%j fails synth naming the field', (context, message) => {
     expect(() => stackConfig((k) => (context as Record<string, unknown>)[k])).toThrow(message);
+  });
+
+  it("takes a stage's own values over the top-level ones, and only for that stage", () => {
+    const context = {
+      alarmEmail: 'dev@example.com',
+      stages: { prod: { alarmEmail: 'oncall@example.com', throttle: { rateLimit: 5000, burstLimit: 8000 } } },
+    };
+    const prod = stackConfig((k) => ({ ...context, stage: 'prod' })[k as 'stage']);
+    expect(prod).toMatchObject({ alarmEmail: 'oncall@example.com', throttle: { rateLimit: 5000 } });
+    const dev = stackConfig((k) => ({ ...context, stage: 'dev' })[k as 'stage']);
+    expect(dev).toMatchObject({ alarmEmail: 'dev@example.com', throttle: { rateLimit: 1000 } });
+  });
+
+  it('lets the accounts it names put events on the bus, and no one else', () => {
+    const custom = synth({ busPublisherAccounts: ['111122223333'] });
+    custom.hasResourceProperties('AWS::Events::EventBusPolicy', {
+      Statement: Match.objectLike({
+        Action: 'events:PutEvents',
+        Principal: {
+          AWS: Match.objectLike({
+            'Fn::Join': Match.arrayWith([Match.arrayWith([':iam::111122223333:root'])]),
+          }),
+        },
+      }),
+    });
+    template.resourceCountIs('AWS::Events::EventBusPolicy', 0);
   });
 
   it('reads lists given on the command line as JSON', () => {
