@@ -25,6 +25,8 @@ const Environment = z.object({
   /** Set by the stack on the decay sweep: a paused sweep invokes itself to go on. */
   DECAY_CONTINUE: z.enum(['invoke']).optional(),
   LOCAL_TOPIC_URL: z.url().optional(),
+  /** The job worker's function name, for the handlers that start jobs (the stack sets it from their spec). */
+  RUN_JOB_FUNCTION: z.string().min(1).optional(),
 });
 
 export type Config = z.infer<typeof Environment>;

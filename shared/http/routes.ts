@@ -10,6 +10,9 @@ export interface Route {
   auth: boolean;
 }
 
+/** Where a job reports its progress and result: the Location of every 202 that starts one. */
+export const JOB_PATH = '/v1/jobs/{id}';
+
 export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/p.gif', handler: 'pixel', auth: false },
   { method: 'GET', path: '/r', handler: 'redirect', auth: false },
@@ -24,6 +27,7 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/v1/leads/{id}/history', handler: 'get-lead-history', auth: true },
   { method: 'GET', path: '/v1/accounts/{domain}', handler: 'get-account', auth: true },
   { method: 'POST', path: '/v1/models/dry-run', handler: 'rescore-dry-run', auth: true },
+  { method: 'GET', path: JOB_PATH, handler: 'get-job', auth: true },
   { method: 'GET', path: '/v1/models/{id}/evaluation', handler: 'get-model-evaluation', auth: true },
   { method: 'GET', path: '/v1/models', handler: 'list-models', auth: true },
   { method: 'GET', path: '/v1/notifications', handler: 'list-notifications', auth: true },
