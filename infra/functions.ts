@@ -43,6 +43,8 @@ export interface FunctionSpec {
   publishes?: boolean;
   /** Serves the dashboard: the built page travels in its bundle. */
   dashboard?: boolean;
+  /** Functions it invokes asynchronously, by handler; each one's name reaches it as <HANDLER>_FUNCTION. */
+  invokes?: string[];
 }
 
 /** Scores, history and API keys: what every /v1 handler reads through its API key check. */
@@ -76,7 +78,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   {
     handler: 'identify',
     memoryMb: 512,
-    timeoutSeconds: 30,
+    timeoutSeconds: 29,
     activities: { access: ['read', 'write', 'delete'] },
     leads: { access: ['read', 'write', 'delete'] },
   },
@@ -85,16 +87,17 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   {
     handler: 'export-lead',
     memoryMb: 512,
-    timeoutSeconds: 30,
+    timeoutSeconds: 29,
     activities: { access: ['read'] },
     leads: { access: ['read'] },
   },
+  // Behind API Gateway, whose integrations time out at 30 s: what may take longer is handed to the job worker.
   {
     handler: 'erase-lead',
     memoryMb: 512,
-    timeoutSeconds: 60,
-    activities: { access: ['read', 'delete'] },
+    timeoutSeconds: 29,
     leads: { access: ['read', 'write', 'delete'] },
+    invokes: ['run-job'],
   },
   {
     handler: 'list-leads',
@@ -118,11 +121,12 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   },
   {
     handler: 'rescore-dry-run',
-    memoryMb: 1769,
-    timeoutSeconds: 300,
-    activities: { access: ['read', 'scan'] },
-    leads: { access: ['read'] },
+    memoryMb: 512,
+    timeoutSeconds: 10,
+    leads: { access: ['read', 'write'] },
+    invokes: ['run-job'],
   },
+  { handler: 'get-job', memoryMb: 256, timeoutSeconds: 10, leads: { access: ['read'] } },
   { handler: 'get-model-evaluation', memoryMb: 256, timeoutSeconds: 10, leads: { access: ['read'] } },
   { handler: 'list-models', memoryMb: 256, timeoutSeconds: 10, leads: { access: ['read'] } },
   { handler: 'list-notifications', memoryMb: 256, timeoutSeconds: 10, leads: { access: ['read'] } },
@@ -157,8 +161,23 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     memoryMb: 1024,
     timeoutSeconds: 900,
     leads: { access: ['read', 'write'], indexes: ['decay'] },
+    invokes: ['decay-sweep'],
+  },
+  // Jobs (a dry run over every lead, an erasure's activities): chunked, handing the rest to itself in time.
+  {
+    handler: 'run-job',
+    memoryMb: 1769,
+    timeoutSeconds: 900,
+    activities: { access: ['read', 'scan', 'delete'] },
+    leads: { access: ['read', 'write'] },
+    invokes: ['run-job'],
   },
 ];
+
+/** The environment variable that tells a function another one's name (run-job: RUN_JOB_FUNCTION). */
+export function functionNameVariable(handler: string): string {
+  return `${handler.toUpperCase().replaceAll('-', '_')}_FUNCTION`;
+}
 
 export interface TableRef {
   definition: TableDefinition;

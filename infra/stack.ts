@@ -6,6 +6,7 @@ import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
@@ -17,10 +18,11 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { ROUTES } from '../shared/http/routes.ts';
 import { BUS_DETAIL_TYPES } from '../shared/ingest/bus.ts';
+import { ASYNC_INVOKED } from '../shared/invocations.ts';
 import { ACTIVITIES_TABLE, LEADS_TABLE } from '../shared/store/tables.ts';
 import { STREAM_CONSUMERS } from '../shared/streams.ts';
 import type { StackConfig } from './config.ts';
-import { bundledModels, FUNCTIONS, LeadscoreFunction } from './functions.ts';
+import { bundledModels, FUNCTIONS, functionNameVariable, LeadscoreFunction } from './functions.ts';
 import { Operations } from './operations.ts';
 import { tableFrom } from './tables.ts';
 
@@ -92,10 +94,26 @@ export class LeadscoreStack extends Stack {
             ...environment,
             ...(spec.signingSecret && { SIGNING_SECRET_ARN: signingSecret.secretArn }),
             ...(spec.publishes && { TOPIC_ARN: notifications.topicArn }),
+            ...Object.fromEntries((spec.invokes ?? []).map((h) => [functionNameVariable(h), name(h)])),
           },
         });
         if (spec.signingSecret) signingSecret.grantRead(f.fn);
         if (spec.publishes) notifications.grantPublish(f.fn);
+        // By name, not by reference: a function may invoke itself (the sweep's and a job's continuation).
+        if (spec.invokes)
+          f.fn.addToRolePolicy(
+            new PolicyStatement({
+              actions: ['lambda:InvokeFunction'],
+              resources: spec.invokes.map((h) =>
+                this.formatArn({
+                  service: 'lambda',
+                  resource: 'function',
+                  resourceName: name(h),
+                  arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+                }),
+              ),
+            }),
+          );
         return [spec.handler, f.fn] as const;
       }),
     );
@@ -181,19 +199,6 @@ export class LeadscoreStack extends Stack {
     // The nightly decay sweep. When Lambda's time runs short it hands itself the rest (invoking itself).
     const decay = fn('decay-sweep');
     decay.addEnvironment('DECAY_CONTINUE', 'invoke');
-    decay.addToRolePolicy(
-      new PolicyStatement({
-        actions: ['lambda:InvokeFunction'],
-        resources: [
-          this.formatArn({
-            service: 'lambda',
-            resource: 'function',
-            resourceName: name('decay-sweep'),
-            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-          }),
-        ],
-      }),
-    );
     const decayDeadLetters = deadLetterQueue(this, 'DecayDeadLetters', name('decay-dlq'));
     new Schedule(this, 'DecaySchedule', {
       scheduleName: name('decay'),
@@ -206,13 +211,30 @@ export class LeadscoreStack extends Stack {
       }),
     });
 
+    // What Lambda invokes asynchronously (the rule, the schedule, continuations, jobs) it retries a bounded number
+    // of times; the record of an invocation that still failed is kept in a queue of its own, which alarms. The
+    // rule's and the schedule's dead-letter queues only catch events they could not hand to Lambda at all.
+    const asyncFailures = ASYNC_INVOKED.map((a) => {
+      const queue = deadLetterQueue(
+        this,
+        `${toPascal(a.handler)}AsyncFailures`,
+        name(`${a.handler}-async-failures`),
+      );
+      fn(a.handler).configureAsyncInvoke({
+        retryAttempts: a.retryAttempts,
+        maxEventAge: Duration.seconds(a.maxEventAgeSeconds),
+        onFailure: new SqsDestination(queue),
+      });
+      return queue;
+    });
+
     const operations = new Operations(this, 'Operations', {
       stage: config.stage,
       key: topicKey,
       alarmEmail: config.alarmEmail,
       functions: [...functions.values()],
       streamConsumers: STREAM_CONSUMERS.map((c) => fn(c.handler)),
-      deadLetterQueues: [busDeadLetters, decayDeadLetters, ...streamDeadLetters.values()],
+      deadLetterQueues: [busDeadLetters, decayDeadLetters, ...streamDeadLetters.values(), ...asyncFailures],
       api,
       tables: [activities, leads],
     });

@@ -10,7 +10,7 @@ import {
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import type { StreamConsumer } from '../shared/streams.ts';
 import { localClient } from './dynamodb.ts';
-import { lambdaContext } from './gateway.ts';
+import { lambdaContext } from './lambda.ts';
 
 export type StreamHandler = (
   event: DynamoDBStreamEvent,
