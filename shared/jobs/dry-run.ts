@@ -54,6 +54,8 @@ export interface DryRunParts {
   more: () => boolean;
   /** Called after each page, to save progress now and then. */
   saved: () => Promise<void>;
+  /** Items per scan page; default: DynamoDB's 1 MB pages. */
+  pageSize?: number;
 }
 
 /**
@@ -104,6 +106,7 @@ async function eachSegment(
             Segment: segment,
             TotalSegments: state.segments.length,
             ...(projection && { ProjectionExpression: projection }),
+            ...(parts.pageSize && { Limit: parts.pageSize }),
             ...(cursor.startKey && { ExclusiveStartKey: cursor.startKey }),
           }),
         );
