@@ -75,6 +75,7 @@ async function runJob(event: unknown, context: Context): Promise<void> {
     return;
   }
   await invokeAsync(context.invokedFunctionArn, { jobId });
+  count('jobs.continued');
   logger.info('job continues in a new invocation', { jobId, progress: job.progress });
 }
 

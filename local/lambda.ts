@@ -40,6 +40,9 @@ interface Registered {
 }
 
 const ARN_PREFIX = 'arn:aws:lambda:local:000000000000:function:';
+/** Lambda's payload limits: an asynchronous event (the conservative 256 KB), a synchronous request. */
+const MAX_ASYNC_PAYLOAD = 256 * 1024;
+const MAX_SYNC_PAYLOAD = 6 * 1024 * 1024;
 const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;
 
 /**
@@ -157,6 +160,15 @@ export class LocalLambda {
       return true;
     }
     const type = request.headers['x-amz-invocation-type'] ?? 'RequestResponse';
+    const limit = type === 'Event' ? MAX_ASYNC_PAYLOAD : MAX_SYNC_PAYLOAD;
+    if (Buffer.byteLength(payload) > limit) {
+      response.writeHead(413, {
+        'content-type': 'application/json',
+        'x-amzn-errortype': 'RequestTooLargeException',
+      });
+      response.end(JSON.stringify({ Type: 'User', message: `Request must be smaller than ${limit} bytes` }));
+      return true;
+    }
     if (type === 'DryRun') {
       response.writeHead(204).end();
     } else if (type === 'Event') {

@@ -83,7 +83,7 @@ describe("Lambda's asynchronous invocations, locally", () => {
     expect((await api('/local/async-failures', { key: null })).status).toBe(401);
   });
 
-  it('serves the Invoke API: 202 for an event, ResourceNotFoundException for an unknown function', async () => {
+  it('serves the Invoke API: 202 for an event; an unknown function or too large an event refused', async () => {
     const lead = uniqueId('invoked');
     const out = await lambda.send(
       new InvokeCommand({
@@ -104,5 +104,15 @@ describe("Lambda's asynchronous invocations, locally", () => {
     await expect(
       lambda.send(new InvokeCommand({ FunctionName: 'no-such-function', InvocationType: 'Event' })),
     ).rejects.toBeInstanceOf(ResourceNotFoundException);
+    // An event larger than Lambda queues is refused, not run.
+    await expect(
+      lambda.send(
+        new InvokeCommand({
+          FunctionName: 'ingest-bus',
+          InvocationType: 'Event',
+          Payload: JSON.stringify({ detail: 'x'.repeat(300_000) }),
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'RequestTooLargeException' });
   });
 });
