@@ -29,7 +29,13 @@ export async function run(): Promise<void> {
   });
   const yardstick = new Stack(app, 'Yardstick');
   new LeadscoreFunction(yardstick, 'Minimal', {
-    spec: { handler: 'minimal', trigger: { kind: 'schedule' }, uses: {}, memoryMb: 128, timeoutSeconds: 3 },
+    spec: {
+      handler: 'minimal',
+      trigger: { kind: 'invoke', async: { retryAttempts: 0, maxEventAgeSeconds: 60 } },
+      uses: {},
+      memoryMb: 128,
+      timeoutSeconds: 3,
+    },
     entry: 'bench/minimal-handler.ts',
     stage: 'bench',
     models: [],

@@ -43,9 +43,14 @@ notifications follow as for any other change. Prints how many were visited and w
     });
     if (!response.ok)
       throw new InputError(`the decay sweep failed: ${response.status} ${await response.text()}`);
-    const result = (await response.json()) as { at: string; visited: number; written: number };
+    const result = (await response.json()) as {
+      at: string;
+      complete: boolean;
+      visited: number;
+      written: number;
+    };
     console.log(
-      `decay as of ${result.at}: ${result.visited} due score(s) visited, ${result.written} written`,
+      `decay as of ${result.at}: ${result.visited} due score(s) visited, ${result.written} written${result.complete ? '' : '; the sweep goes on in a new invocation'}`,
     );
     return 0;
   },

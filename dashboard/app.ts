@@ -385,21 +385,21 @@ async function modelsView(): Promise<void> {
       }</div></div></div>`;
     })
     .join('')}
-    <div class="card"><h2>Try a change (dry run)</h2><p class="muted">Paste a model document (JSON); see how many leads would change band before anything is written.</p>
+    <div class="card"><h2>Try a change (dry run)</h2><p class="muted">Paste a model document (JSON); see how many leads would change band before anything is written. It runs as a job over every lead's ledger; this page follows its progress.</p>
     <textarea id="proposal" rows="8">${esc(JSON.stringify({ ...all[0], version: all[0]!.version + 1 }, null, 1).slice(0, 200_000))}</textarea>
-    <p><button class="primary" id="dryrun">Dry run</button></p><pre id="result"></pre></div>`;
+    <p><button class="primary" id="dryrun">Dry run</button></p><div id="dryrun-job" hidden><progress id="dryrun-progress"></progress> <span id="dryrun-status" class="muted"></span></div><pre id="result"></pre></div>`;
   view.querySelector('#dryrun')!.addEventListener('click', async () => {
     const out = view.querySelector('#result')!;
-    out.textContent = 'Replaying the ledger…';
+    const button = view.querySelector('#dryrun') as HTMLButtonElement;
+    out.textContent = '';
+    button.disabled = true;
     try {
       const model = JSON.parse((view.querySelector('#proposal') as HTMLTextAreaElement).value);
-      const r = await api<{
-        leads: number;
-        bandChanges: number;
-        up: number;
-        down: number;
-        transitions: Record<string, number>;
-      }>('/v1/models/dry-run', { method: 'POST', body: JSON.stringify({ model }) });
+      const started = await api<Job>('/v1/models/dry-run', {
+        method: 'POST',
+        body: JSON.stringify({ model }),
+      });
+      const r = await followJob(started.location!);
       out.textContent = `${r.leads} leads replayed: ${r.bandChanges} would change band (${r.up} up, ${r.down} down)\n${Object.entries(
         r.transitions,
       )
@@ -407,9 +407,52 @@ async function modelsView(): Promise<void> {
         .join('\n')}`;
     } catch (error) {
       out.textContent = `Not run: ${(error as Error).message}`;
+    } finally {
+      button.disabled = false;
     }
   });
   document.body.dataset.ready = 'models';
+}
+
+interface Job {
+  jobId: string;
+  status: 'queued' | 'running' | 'succeeded' | 'failed';
+  progress: { done: number; total?: number };
+  location?: string;
+  result?: DryRunReport;
+  error?: string;
+}
+
+interface DryRunReport {
+  leads: number;
+  bandChanges: number;
+  up: number;
+  down: number;
+  transitions: Record<string, number>;
+}
+
+/** Polls a dry-run job, showing its progress, until it has a result (or fails). Leaving the view stops it. */
+async function followJob(location: string): Promise<DryRunReport> {
+  const box = view.querySelector('#dryrun-job') as HTMLElement;
+  const bar = view.querySelector('#dryrun-progress') as HTMLProgressElement;
+  const status = view.querySelector('#dryrun-status')!;
+  box.hidden = false;
+  for (;;) {
+    if (!box.isConnected) throw new Error('left the page');
+    const job = await api<Job>(location);
+    const { done, total } = job.progress;
+    if (total === undefined) {
+      bar.removeAttribute('value'); // indeterminate while the leads are counted
+      status.textContent = job.status === 'queued' ? 'Queued…' : 'Counting leads…';
+    } else {
+      bar.max = Math.max(total, 1);
+      bar.value = done;
+      status.textContent = `${done.toLocaleString('en')} of ${total.toLocaleString('en')} leads replayed`;
+    }
+    if (job.status === 'succeeded') return job.result!;
+    if (job.status === 'failed') throw new Error(job.error ?? 'the job failed');
+    await new Promise((r) => setTimeout(r, 500));
+  }
 }
 
 function signIn(): void {

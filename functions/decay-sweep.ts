@@ -1,6 +1,6 @@
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import type { Context } from 'aws-lambda';
 import * as z from 'zod';
+import { invokeAsync } from '../shared/invoke.ts';
 import { lambdaHandler } from '../shared/lambda.ts';
 import { loadModels } from '../shared/models.ts';
 import { ageScore } from '../shared/scoring/update.ts';
@@ -43,16 +43,9 @@ export interface SweepResult {
 async function decaySweep(event: unknown, context: Context): Promise<SweepResult> {
   const request = Request.parse(event ?? {});
   const result = await sweep(request, context);
-  // In AWS the sweep hands the rest to a fresh invocation of itself; the local runtime and the CLI loop instead.
-  if (!result.complete && config.DECAY_CONTINUE === 'invoke') {
-    const lambda = new LambdaClient({});
-    await lambda.send(
-      new InvokeCommand({
-        FunctionName: context.invokedFunctionArn,
-        InvocationType: 'Event',
-        Payload: JSON.stringify({ at: result.at, resume: result.resume }),
-      }),
-    );
+  // In Lambda (AWS or the local runtime's) the sweep hands the rest to a fresh invocation of itself.
+  if (!result.complete && config.DECAY_SWEEP_FUNCTION) {
+    await invokeAsync(config.DECAY_SWEEP_FUNCTION, { at: result.at, resume: result.resume });
     logger.info('decay sweep continues in a new invocation', { resume: result.resume });
   }
   return result;

@@ -1,24 +1,30 @@
+import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { leadIdParameter } from '../shared/http/parameters.ts';
-import { json } from '../shared/http/problem.ts';
+import { invokeAsync } from '../shared/invoke.ts';
+import { jobAccepted } from '../shared/jobs/view.ts';
 import { httpHandler } from '../shared/lambda.ts';
 import { loadModels } from '../shared/models.ts';
+import { JobStore } from '../shared/store/jobs.ts';
 import { wire } from '../shared/wiring.ts';
 
-const { config, ledger, directory } = wire('erase-lead');
+const { config, directory, client, tables } = wire('erase-lead');
+const jobs = new JobStore(client, tables);
 const models = loadModels(config.LEADSCORE_MODELS).map((m) => m.id);
 
 /**
  * DELETE /v1/leads/{id}: erases everything about a lead. The tombstone is written first, so events that arrive
- * from now on are dropped; the ledger is swept twice to catch one that was being written as the erasure began.
+ * from now on are dropped; the lead's own items and aliases go at once. Its activities, which grow with its
+ * history, are deleted by a job (the ledger swept twice, to catch one that was being written as the erasure
+ * began): 202 with the job, which reports how many activities it erased.
  */
 async function eraseLead(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
   const leadId = leadIdParameter(event);
-  const { items, aliases } = await directory.erase(leadId, models, Date.now());
-  let activities = await ledger.erase({ kind: 'lead', id: leadId });
-  for (const alias of aliases) activities += await ledger.erase(alias);
-  activities += await ledger.erase({ kind: 'lead', id: leadId });
-  return json(200, { leadId, erased: { activities, records: items, aliases: aliases.length } });
+  const now = Date.now();
+  const { items, aliases } = await directory.erase(leadId, models, now);
+  const job = await jobs.create(randomUUID(), 'erase', { leadId, aliases }, now);
+  await invokeAsync(config.RUN_JOB_FUNCTION!, { jobId: job.jobId });
+  return jobAccepted(job, { leadId, erased: { records: items, aliases: aliases.length } });
 }
 
 export const handler = httpHandler('erase-lead', eraseLead, directory);

@@ -1,27 +1,29 @@
+import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import * as z from 'zod';
 import { readJsonBody } from '../shared/http/body.ts';
-import { json, problems } from '../shared/http/problem.ts';
+import { problems } from '../shared/http/problem.ts';
+import { invokeAsync } from '../shared/invoke.ts';
+import { jobAccepted } from '../shared/jobs/view.ts';
 import { httpHandler } from '../shared/lambda.ts';
-import { compileModel } from '../shared/model/compile.ts';
 import { validateModel } from '../shared/model/parse.ts';
-import { rescoreLeads } from '../shared/scoring/rescore.ts';
-import { ScoreStore } from '../shared/store/scores.ts';
+import { JobStore } from '../shared/store/jobs.ts';
 import { wire } from '../shared/wiring.ts';
 
-const { ledger, directory, client, tables } = wire('rescore-dry-run');
-const scores = new ScoreStore(client, tables);
-/** Past this many leads a dry run belongs in the CLI, which shows progress and has no time limit. */
-const MAX_LEADS = 5000;
+const { config, directory, client, tables } = wire('rescore-dry-run');
+const jobs = new JobStore(client, tables);
+/** The model travels in the job's item, which DynamoDB caps at 400 KB. */
+const MAX_BODY = 300 * 1024;
 
 const Body = z.strictObject({ model: z.unknown() });
 
 /**
- * POST /v1/models/dry-run {"model": <model document>}: validates a proposed model and reports how many leads
- * would change band, in each direction, before anything is written. Nothing is written.
+ * POST /v1/models/dry-run {"model": <model document>}: validates a proposed model at once (every problem named),
+ * then starts a job that replays every lead's ledger through it and reports how many would change band, in each
+ * direction. Nothing is written but the job. 202 with the job; GET /v1/jobs/{id} follows it.
  */
-async function dryRun(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
-  const body = readJsonBody(event, Body, 512 * 1024);
+async function startDryRun(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
+  const body = readJsonBody(event, Body, MAX_BODY);
   const validated = validateModel(body.model);
   if (!validated.ok) {
     throw problems.badRequest(
@@ -29,21 +31,9 @@ async function dryRun(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStr
       validated.problems.map((p) => ({ path: `model.${p.path}`, message: p.message })),
     );
   }
-  const leadIds: string[] = [];
-  for await (const id of ledger.leadIds()) {
-    leadIds.push(id);
-    if (leadIds.length > MAX_LEADS)
-      throw problems.tooLarge(`more than ${MAX_LEADS} leads: run "leadscore rescore --dry-run" instead`);
-  }
-  const report = await rescoreLeads({
-    model: compileModel(validated.model),
-    leadIds,
-    ledger,
-    scores,
-    dryRun: true,
-    now: Date.now(),
-  });
-  return json(200, report);
+  const job = await jobs.create(randomUUID(), 'dry-run', { model: JSON.stringify(body.model) }, Date.now());
+  await invokeAsync(config.RUN_JOB_FUNCTION!, { jobId: job.jobId });
+  return jobAccepted(job);
 }
 
-export const handler = httpHandler('rescore-dry-run', dryRun, directory);
+export const handler = httpHandler('rescore-dry-run', startDryRun, directory);

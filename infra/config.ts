@@ -97,7 +97,7 @@ export function stackConfig(context: (key: string) => unknown): StackConfig {
   const stages = parseJson('stages', context('stages'));
   const perStage = (stages as Record<string, Record<string, unknown>> | undefined)?.[stage] ?? {};
   if ('stage' in perStage)
-    throw new StackConfigError('invalid Leadscore configuration: stages.' + stage + '.stage: not allowed');
+    throw new StackConfigError(`invalid Leadscore configuration: stages.${stage}.stage: not allowed`);
   for (const key of KEYS) {
     let value = perStage[key] ?? context(key);
     value = parseJson(key, value);

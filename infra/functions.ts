@@ -10,7 +10,12 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import type { FunctionSpec, TableAccess, TableUse } from '../shared/manifest.ts';
+import {
+  type FunctionSpec,
+  functionNameVariable,
+  type TableAccess,
+  type TableUse,
+} from '../shared/manifest.ts';
 import { readDocument } from '../shared/model/parse.ts';
 import { functionName } from '../shared/names.ts';
 import type { TableDefinition } from '../shared/store/tables.ts';
@@ -187,19 +192,21 @@ export class LeadscoreFunction extends Construct {
       fn.addEnvironment('TOPIC_ARN', resources.notifications.topicArn);
       resources.notifications.grantPublish(fn);
     }
-    if (uses.continuesItself) {
-      fn.addEnvironment('DECAY_CONTINUE', 'invoke');
+    if (uses.invokes) {
+      // By name, not by reference: a function may invoke itself (the sweep's and a job's continuation).
+      for (const handler of uses.invokes)
+        fn.addEnvironment(functionNameVariable(handler), functionName(stage, handler));
       fn.addToRolePolicy(
         new PolicyStatement({
           actions: ['lambda:InvokeFunction'],
-          resources: [
+          resources: uses.invokes.map((handler) =>
             Stack.of(this).formatArn({
               service: 'lambda',
               resource: 'function',
-              resourceName: functionName(stage, this.spec.handler),
+              resourceName: functionName(stage, handler),
               arnFormat: ArnFormat.COLON_RESOURCE_NAME,
             }),
-          ],
+          ),
         }),
       );
     }

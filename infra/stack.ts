@@ -6,6 +6,7 @@ import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { AccountPrincipal, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import {
@@ -22,7 +23,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { ROUTES } from '../shared/http/routes.ts';
 import { BUS_DETAIL_TYPES } from '../shared/ingest/bus.ts';
-import { FUNCTIONS, functionTriggeredBy } from '../shared/manifest.ts';
+import { ASYNC_INVOKED, FUNCTIONS, functionTriggeredBy } from '../shared/manifest.ts';
 import { resourceName } from '../shared/names.ts';
 import { HTTP_DELIVERY_POLICY } from '../shared/notify/delivery.ts';
 import { scheduledDecay } from '../shared/scoring/schedule.ts';
@@ -211,6 +212,23 @@ export class LeadscoreStack extends Stack {
       }),
     });
 
+    // What Lambda invokes asynchronously (the rule, the schedule, continuations, jobs) it retries a bounded number
+    // of times; the record of an invocation that still failed is kept in a queue of its own, which alarms. The
+    // rule's and the schedule's dead-letter queues only catch events they could not hand to Lambda at all.
+    const asyncFailures = ASYNC_INVOKED.map((a) => {
+      const queue = deadLetterQueue(
+        this,
+        `${toPascal(a.handler)}AsyncFailures`,
+        name(`${a.handler}-async-failures`),
+      );
+      fn(a.handler).configureAsyncInvoke({
+        retryAttempts: a.retryAttempts,
+        maxEventAge: Duration.seconds(a.maxEventAgeSeconds),
+        onFailure: new SqsDestination(queue),
+      });
+      return queue;
+    });
+
     const operations = new Operations(this, 'Operations', {
       stage: config.stage,
       key: topicKey,
@@ -222,6 +240,7 @@ export class LeadscoreStack extends Stack {
         decayDeadLetters,
         subscriptionDeadLetters,
         ...streamDeadLetters.values(),
+        ...asyncFailures,
       ],
       api,
       tables: [activities, leads],

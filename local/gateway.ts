@@ -135,9 +135,13 @@ export function writeResult(response: ServerResponse, answer: APIGatewayProxyRes
  * The context Lambda gives an invocation of the function named `handler`: its name, memory and deadline as
  * its manifest entry sets them, so a handler that watches its remaining time here sees what it would in AWS.
  */
-export function lambdaContext(handler: string): Context {
+export function lambdaContext(
+  handler: string,
+  timeoutMs?: number,
+  requestId: string = randomUUID(),
+): Context {
   const spec = FUNCTIONS.find((f) => f.handler === handler);
-  const deadline = Date.now() + (spec?.timeoutSeconds ?? 30) * 1000;
+  const deadline = Date.now() + (timeoutMs ?? (spec?.timeoutSeconds ?? 30) * 1000);
   const functionName = resourceName(LOCAL_STAGE, handler);
   return {
     callbackWaitsForEmptyEventLoop: false,
@@ -145,7 +149,7 @@ export function lambdaContext(handler: string): Context {
     functionVersion: '$LATEST',
     invokedFunctionArn: `arn:aws:lambda:${LOCAL_AWS.region}:${LOCAL_AWS.accountId}:function:${functionName}`,
     memoryLimitInMB: String(spec?.memoryMb ?? 128),
-    awsRequestId: randomUUID(),
+    awsRequestId: requestId,
     logGroupName: `/aws/lambda/${functionName}`,
     logStreamName: 'local',
     getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),

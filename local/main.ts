@@ -74,6 +74,7 @@ console.log(`Leadscore is running (started in ${((Date.now() - started) / 1000).
   Counters     ${runtime.url}/local/metrics
   Notifications ${runtime.url}/local/notifications   (${subscriptions.length} subscriber(s); add one: POST /local/subscriptions)
   Decay        ${decayEveryMs === undefined ? 'nightly at 02:00 UTC' : `every ${values['decay-every']}`}; now: npx leadscore decay
+  Lambda       ${runtime.url}/2015-03-31/functions/{name}/invocations   (failed async invocations: GET /local/async-failures)
   DynamoDB     ${runtime.dynamodbEndpoint}   tables ${runtime.tables.activities}, ${runtime.tables.leads}
   Data         ${values['in-memory'] ? 'in memory (nothing is kept)' : (values['data-dir'] ?? '.data')}
 

@@ -3,24 +3,27 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { EventBridgeEvent } from 'aws-lambda';
 import * as z from 'zod';
 import { buildDashboard } from '../dashboard/build.ts';
 import type { SweepResult } from '../functions/decay-sweep.ts';
 import { HttpProblem, json, problemResponse } from '../shared/http/problem.ts';
 import { matchPath, ROUTES } from '../shared/http/routes.ts';
-import { functionTriggeredBy } from '../shared/manifest.ts';
-import { LOCAL_STAGE, tableNames } from '../shared/names.ts';
+import { BUS_DETAIL_TYPES } from '../shared/ingest/bus.ts';
+import { ASYNC_INVOKED, FUNCTIONS, functionNameVariable, functionTriggeredBy } from '../shared/manifest.ts';
+import { functionName, LOCAL_STAGE, tableNames } from '../shared/names.ts';
 import type { Notification } from '../shared/notify/notifications.ts';
+import { scheduledDecay } from '../shared/scoring/schedule.ts';
 import { apiKeyFrom, hashApiKey, newApiKey } from '../shared/security/apikeys.ts';
 import { documentClient } from '../shared/store/dynamo.ts';
 import { LeadDirectory } from '../shared/store/leads.ts';
 import { ACTIVITIES_TABLE, LEADS_TABLE } from '../shared/store/tables.ts';
 import { STREAM_CONSUMERS } from '../shared/streams.ts';
 import { counters } from '../shared/telemetry.ts';
+import { LOCAL_AWS } from './aws.ts';
 import { DEMO_PAGE } from './demo-page.ts';
 import { ensureTables, startDynamoDbLocal } from './dynamodb.ts';
 import { BodyTooLarge, type HttpHandler, lambdaContext, toApiGatewayEvent, writeResult } from './gateway.ts';
+import { type AsyncFailureRecord, type LambdaHandler, LocalLambda } from './lambda.ts';
 import { type StreamFailure, type StreamHandler, StreamPoller } from './streams.ts';
 import { LocalTopic, type Subscription } from './topic.ts';
 
@@ -38,6 +41,11 @@ export interface RuntimeOptions {
   decayEveryMs?: number | undefined;
   /** Model files in force (comma-separated); default LEADSCORE_MODELS or models/default.yaml. */
   models?: string | undefined;
+  /**
+   * The deadline of an asynchronous invocation (the sweep, a job), default 120 s; the stack gives 900 s. Shorter
+   * makes long work hand itself on sooner, never later; the tests shorten it to see that it does.
+   */
+  asyncTimeoutMs?: number | undefined;
   log?: (line: string) => void;
 }
 
@@ -50,7 +58,12 @@ export interface Runtime {
   tables: { activities: string; leads: string };
   topic: LocalTopic;
   failures: StreamFailure[];
-  /** Runs the decay sweep now, as of `at` (default now), to completion. */
+  /** Records of asynchronous invocations that failed every attempt (the on-failure destinations' queues). */
+  asyncFailures: AsyncFailureRecord[];
+  /**
+   * Runs the decay sweep now, as of `at` (default now), as `leadscore decay --stage` does: one invocation, which
+   * hands what it has no time for to a fresh asynchronous invocation of itself.
+   */
   decay(at?: string): Promise<SweepResult>;
   stop(): Promise<void>;
 }
@@ -120,16 +133,31 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     POWERTOOLS_METRICS_DISABLED: 'true',
     POWERTOOLS_DEV: 'true',
     LEADSCORE_MODELS: options.models ?? process.env.LEADSCORE_MODELS ?? 'models/default.yaml',
+    // As the stack sets them: the names of the functions each invokes (the sweep itself, the job worker).
+    ...Object.fromEntries(
+      FUNCTIONS.flatMap((f) => f.uses.invokes ?? []).map((h) => [
+        functionNameVariable(h),
+        functionName(LOCAL_STAGE, h),
+      ]),
+    ),
   });
   const handlers = new Map<string, HttpHandler>();
   for (const route of ROUTES) {
     const module = (await import(`../functions/${route.handler}.ts`)) as { handler: HttpHandler };
     handlers.set(route.handler, module.handler);
   }
-  const bus = (await import(`../functions/${functionTriggeredBy('bus').handler}.ts`)).handler as (
-    e: EventBridgeEvent<string, unknown>,
-    c: unknown,
-  ) => Promise<void>;
+  const log = options.log ?? (() => undefined);
+  // What Lambda invokes asynchronously: the bus rule's target, the schedule's and its own continuations, jobs.
+  const lambda = new LocalLambda({
+    log,
+    // Shorter than the stack's 900 s: locally, long work hands itself on sooner, never later.
+    timeoutMs: (name) =>
+      ASYNC_INVOKED.some((a) => a.handler === name) ? (options.asyncTimeoutMs ?? ASYNC_TIMEOUT_MS) : 29_000,
+  });
+  for (const config of ASYNC_INVOKED) {
+    const module = (await import(`../functions/${config.handler}.ts`)) as { handler: LambdaHandler };
+    lambda.register(config.handler, module.handler, config);
+  }
   const directory = new LeadDirectory(documentClient(dynamodb.endpoint), tables);
 
   const envKey = options.apiKey ?? process.env.LEADSCORE_API_KEY;
@@ -163,6 +191,11 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     if (method === 'GET' && path === '/local/notifications')
       return writeResult(response, json(200, topic.feed.slice(-100).reverse()));
     if (method === 'GET' && path === '/local/failures') return writeResult(response, json(200, failures));
+    if (method === 'GET' && path === '/local/async-failures') {
+      if (!(await authorised(request))) return writeResult(response, unauthorised());
+      return writeResult(response, json(200, lambda.failures));
+    }
+    if (path.startsWith('/2015-03-31/') && (await lambda.serve(request, response, path))) return;
     if (method === 'POST' && path === '/local/subscriptions') {
       const parsed = SubscriptionSchema.safeParse(
         JSON.parse((await toApiGatewayEvent(request, 'POST /local/subscriptions', undefined)).body ?? '{}'),
@@ -208,17 +241,21 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     );
   }
 
-  /** The EventBridge bus, locally: PutEvents-shaped entries, delivered to the bus handler one by one. */
-  async function putEvents(request: IncomingMessage, response: ServerResponse): Promise<void> {
+  async function authorised(request: IncomingMessage): Promise<boolean> {
     const key = apiKeyFrom(
       Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v])),
     );
-    if (!key || !(await directory.apiKey(hashApiKey(key)))) {
-      return writeResult(
-        response,
-        problemResponse(new HttpProblem(401, 'Unauthorized', 'send the local API key')),
-      );
-    }
+    return key !== undefined && (await directory.apiKey(hashApiKey(key))) !== undefined;
+  }
+  const unauthorised = () => problemResponse(new HttpProblem(401, 'Unauthorized', 'send the local API key'));
+
+  /**
+   * The EventBridge bus, locally: PutEvents-shaped entries, each answered with its EventId at once. As the rule
+   * does, an event of a Leadscore detail-type is handed to ingest-bus by asynchronous invocation; Lambda's
+   * retries and the on-failure record follow from there.
+   */
+  async function putEvents(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    if (!(await authorised(request))) return writeResult(response, unauthorised());
     const event = await toApiGatewayEvent(request, 'POST /local/events', undefined);
     const Entries = z.object({
       Entries: z
@@ -251,20 +288,21 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
         continue;
       }
       const id = crypto.randomUUID();
-      await bus(
-        {
-          version: '0',
-          id,
-          'detail-type': entry.DetailType,
-          source: entry.Source,
-          account: 'local',
-          time: new Date().toISOString(),
-          region: 'local',
-          resources: [],
-          detail,
-        },
-        lambdaContext(functionTriggeredBy('bus').handler),
-      );
+      if ((BUS_DETAIL_TYPES as readonly string[]).includes(entry.DetailType))
+        lambda.invokeAsync(
+          functionTriggeredBy('bus').handler,
+          JSON.stringify({
+            version: '0',
+            id,
+            'detail-type': entry.DetailType,
+            source: entry.Source,
+            account: LOCAL_AWS.accountId,
+            time: new Date().toISOString(),
+            region: LOCAL_AWS.region,
+            resources: [],
+            detail,
+          }),
+        );
       results.push({ EventId: id });
     }
     writeResult(
@@ -284,7 +322,6 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     writeResult(response, json(200, { MessageId: message.id }));
   }
 
-  const log = options.log ?? (() => undefined);
   const topic = new LocalTopic({
     subscriptions: options.subscriptions ?? [],
     stateFile: options.inMemory ? undefined : join(dataDir, 'topic.json'),
@@ -300,8 +337,10 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   const { port } = server.address() as { port: number };
   const url = `http://${host}:${port}`;
 
-  // The stream handlers publish to the local topic, whose address is known only now.
+  // The stream handlers publish to the local topic, and handlers invoke functions through the local Lambda
+  // (the SDK reads its endpoint from AWS_ENDPOINT_URL_LAMBDA), whose addresses are known only now.
   process.env.LOCAL_TOPIC_URL = `${url}/local/topic`;
+  process.env.AWS_ENDPOINT_URL_LAMBDA = url;
   const pollers: StreamPoller[] = [];
   for (const consumer of STREAM_CONSUMERS) {
     const module = (await import(`../functions/${consumer.handler}.ts`)) as { handler: StreamHandler };
@@ -322,38 +361,26 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     await poller.start();
     pollers.push(poller);
   }
-  const scheduled = functionTriggeredBy('schedule').handler;
-  const sweep = (await import(`../functions/${scheduled}.ts`)).handler as (
-    event: unknown,
-    context: ReturnType<typeof lambdaContext>,
-  ) => Promise<SweepResult>;
   const decay = async (at?: string): Promise<SweepResult> => {
-    const total: SweepResult = {
-      at: at ?? new Date().toISOString(),
-      complete: false,
-      indexEntries: 0,
-      visited: 0,
-      written: 0,
-    };
-    let resume: SweepResult['resume'];
-    do {
-      const result = await sweep({ ...(at && { at }), ...(resume && { resume }) }, lambdaContext(scheduled));
-      total.indexEntries += result.indexEntries;
-      total.visited += result.visited;
-      total.written += result.written;
-      total.at = result.at;
-      total.complete = result.complete;
-      resume = result.resume;
-    } while (!total.complete);
-    return total;
+    const out = await lambda.invoke(
+      functionTriggeredBy('schedule').handler,
+      JSON.stringify(at ? { at } : {}),
+    );
+    if (out.functionError) throw new Error(`the decay sweep failed: ${out.payload}`);
+    return JSON.parse(out.payload) as SweepResult;
   };
   let decayTimer: NodeJS.Timeout | undefined;
+  // The schedule invokes the sweep asynchronously, as EventBridge Scheduler does (its failures are kept).
   const scheduleDecay = () => {
     const wait = options.decayEveryMs ?? msUntilNextUtc(2);
     decayTimer = setTimeout(() => {
-      decay().then(
-        (r) => log(`decay: visited ${r.visited} due score(s), wrote ${r.written}`),
-        (error) => log(`decay failed: ${(error as Error).message}`),
+      // The payload EventBridge Scheduler sends: the time this run was scheduled for.
+      const scheduledTime = new Date(Math.floor(Date.now() / 1000) * 1000)
+        .toISOString()
+        .replace('.000Z', 'Z');
+      lambda.invokeAsync(
+        functionTriggeredBy('schedule').handler,
+        JSON.stringify(scheduledDecay(scheduledTime)),
       );
       scheduleDecay();
     }, wait);
@@ -385,16 +412,21 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     tables,
     topic,
     failures,
+    asyncFailures: lambda.failures,
     decay,
     stop: async () => {
       clearTimeout(decayTimer);
       topic.stop();
+      lambda.stop();
       await Promise.all(pollers.map((p) => p.stop()));
       await new Promise<void>((done) => closeServer(server, done));
       await dynamodb.stop();
     },
   };
 }
+
+/** The deadline of a local asynchronous invocation (the stack gives 900 s): long work hands itself on sooner. */
+const ASYNC_TIMEOUT_MS = 120_000;
 
 function msUntilNextUtc(hour: number): number {
   const now = new Date();

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { type FunctionSpec, functionSpec } from './manifest.ts';
+import { type FunctionSpec, functionNameVariable, functionSpec } from './manifest.ts';
 
 /**
  * What every handler reads from its environment, validated once at start-up. A missing or malformed variable
@@ -24,8 +24,10 @@ const Environment = z.object({
   /** Where the built dashboard is (the dashboard function); the local runtime builds it at start. */
   DASHBOARD_DIR: z.string().min(1).optional(),
   /** Set by the stack on the decay sweep: a paused sweep invokes itself to go on. */
-  DECAY_CONTINUE: z.enum(['invoke']).optional(),
+  DECAY_SWEEP_FUNCTION: z.string().min(1).optional(),
   LOCAL_TOPIC_URL: z.url().optional(),
+  /** The job worker's function name, for the handlers that start jobs (the stack sets it from their spec). */
+  RUN_JOB_FUNCTION: z.string().min(1).optional(),
 });
 
 export type Config = z.infer<typeof Environment>;
@@ -62,5 +64,8 @@ function requirements(spec: FunctionSpec): [string[], string][] {
     ...(uses.notifications
       ? [[['TOPIC_ARN', 'LOCAL_TOPIC_URL'], 'the topic notifications go to'] as [string[], string]]
       : []),
+    ...(uses.invokes ?? []).map(
+      (h) => [[functionNameVariable(h)], `the name of ${h}, which it invokes`] as [string[], string],
+    ),
   ];
 }

@@ -1,4 +1,8 @@
 import type { Route } from './http/routes.ts';
+
+/** Where a job reports its progress and result: the Location of every 202 that starts one. */
+export const JOB_PATH = '/v1/jobs/{id}';
+
 import type { StreamConsumer } from './streams.ts';
 
 /**
@@ -29,8 +33,21 @@ export interface Uses {
   signingSecret?: true;
   /** Publishes threshold crossings: TOPIC_ARN. */
   notifications?: true;
-  /** Hands the rest of its work to a fresh asynchronous invocation of itself: lambda:InvokeFunction on itself. */
-  continuesItself?: true;
+  /**
+   * Functions it invokes asynchronously, itself included (to hand on the rest of its work): lambda:InvokeFunction
+   * on each, whose name reaches it as <HANDLER>_FUNCTION (run-job: RUN_JOB_FUNCTION).
+   */
+  invokes?: readonly string[];
+}
+
+/**
+ * How Lambda treats a failed asynchronous invocation of a function: retried `retryAttempts` times (Lambda allows
+ * 0 to 2), dropped past `maxEventAgeSeconds`, then its record goes to the function's on-failure queue. The stack
+ * builds each EventInvokeConfig from this; the local runtime's Lambda retries as many times.
+ */
+export interface AsyncInvocation {
+  retryAttempts: 0 | 1 | 2;
+  maxEventAgeSeconds: number;
 }
 
 export type Trigger =
@@ -39,9 +56,11 @@ export type Trigger =
   /** A table's stream, through an event source mapping. */
   | { kind: 'stream'; consumer: Omit<StreamConsumer, 'handler'> }
   /** The EventBridge bus rule (asynchronous invocation). */
-  | { kind: 'bus' }
-  /** The EventBridge Scheduler schedule (asynchronous invocation). */
-  | { kind: 'schedule' };
+  | { kind: 'bus'; async: AsyncInvocation }
+  /** The EventBridge Scheduler schedule (asynchronous invocation; it hands itself the rest the same way). */
+  | { kind: 'schedule'; async: AsyncInvocation }
+  /** Invoked asynchronously by other functions (jobs). */
+  | { kind: 'invoke'; async: AsyncInvocation };
 
 export interface FunctionSpec {
   handler: string;
@@ -125,10 +144,11 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     memoryMb: 512,
     timeoutSeconds: 29,
   },
+  // Behind API Gateway, whose integrations end at 30 s: what may take longer is handed to the job worker.
   {
     handler: 'erase-lead',
     trigger: http({ method: 'DELETE', path: '/v1/leads/{id}', auth: true }),
-    uses: { activities: { access: ['read', 'delete'] }, leads: { access: ['read', 'write', 'delete'] } },
+    uses: { leads: { access: ['read', 'write', 'delete'] }, invokes: ['run-job'] },
     memoryMb: 512,
     timeoutSeconds: 29,
   },
@@ -163,9 +183,16 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   {
     handler: 'rescore-dry-run',
     trigger: http({ method: 'POST', path: '/v1/models/dry-run', auth: true }),
-    uses: { activities: { access: ['read', 'scan'] }, leads: READS_LEADS },
-    memoryMb: 1769,
-    timeoutSeconds: 29,
+    uses: { leads: { access: ['read', 'write'] }, invokes: ['run-job'] },
+    memoryMb: 512,
+    timeoutSeconds: 10,
+  },
+  {
+    handler: 'get-job',
+    trigger: http(get(JOB_PATH)),
+    uses: { leads: READS_LEADS },
+    memoryMb: 256,
+    timeoutSeconds: 10,
   },
   {
     handler: 'get-model-evaluation',
@@ -205,7 +232,8 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   },
   {
     handler: 'ingest-bus',
-    trigger: { kind: 'bus' },
+    // A bus event that fails to store (throttling, an outage) gets two more tries; then its record is kept.
+    trigger: { kind: 'bus', async: { retryAttempts: 2, maxEventAgeSeconds: 6 * 3600 } },
     uses: { activities: { access: ['write'] }, leads: { access: ['read', 'write'] } },
     memoryMb: 512,
     timeoutSeconds: 30,
@@ -261,12 +289,36 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   // The nightly sweep: resumable, so it stops well inside the limit and hands itself the rest.
   {
     handler: 'decay-sweep',
-    trigger: { kind: 'schedule' },
-    uses: { leads: { access: ['read', 'write'], indexes: ['decay'] }, continuesItself: true },
+    // Conditional writes make a repeated sweep harmless; past two hours the next night's sweep is nearer.
+    trigger: { kind: 'schedule', async: { retryAttempts: 2, maxEventAgeSeconds: 2 * 3600 } },
+    uses: { leads: { access: ['read', 'write'], indexes: ['decay'] }, invokes: ['decay-sweep'] },
     memoryMb: 1024,
     timeoutSeconds: 900,
   },
+  // Jobs (a dry run over every lead, an erasure's activities): chunked, handing the rest to itself in time.
+  {
+    handler: 'run-job',
+    // A job resumes from its last saved progress, so a retry repeats at most one chunk.
+    trigger: { kind: 'invoke', async: { retryAttempts: 2, maxEventAgeSeconds: 3600 } },
+    uses: {
+      activities: { access: ['read', 'scan', 'delete'] },
+      leads: { access: ['read', 'write'] },
+      invokes: ['run-job'],
+    },
+    memoryMb: 1769,
+    timeoutSeconds: 900,
+  },
 ];
+
+/** The functions Lambda invokes asynchronously, with how it treats their failures. */
+export const ASYNC_INVOKED: readonly (AsyncInvocation & { handler: string })[] = FUNCTIONS.flatMap((f) =>
+  'async' in f.trigger ? [{ handler: f.handler, ...f.trigger.async }] : [],
+);
+
+/** The environment variable that tells a function another one's name (run-job: RUN_JOB_FUNCTION). */
+export function functionNameVariable(handler: string): string {
+  return `${handler.toUpperCase().replaceAll('-', '_')}_FUNCTION`;
+}
 
 /** The entry of a function, by its handler's name; a name not in the manifest is a programming error. */
 export function functionSpec(handler: string): FunctionSpec {
@@ -295,7 +347,7 @@ export function environmentOf(spec: FunctionSpec): string[] {
     ...(uses.activities || uses.leads ? ['ACTIVITY_RETENTION_DAYS'] : []),
     ...(uses.signingSecret ? ['SIGNING_SECRET_ARN'] : []),
     ...(uses.notifications ? ['TOPIC_ARN'] : []),
-    ...(uses.continuesItself ? ['DECAY_CONTINUE'] : []),
+    ...(uses.invokes ?? []).map(functionNameVariable),
     ...(spec.dashboard ? ['DASHBOARD_DIR'] : []),
   ];
 }

@@ -103,8 +103,13 @@ const OPERATIONS: Record<string, Operation> = {
     },
   },
   'DELETE /v1/leads/{id}': {
-    summary: 'Erase everything about a lead; later events for it are dropped',
-    responses: { 200: 'What was erased', 400: 'Bad lead id', ...AUTH },
+    summary:
+      'Erase everything about a lead; later events for it are dropped. Its activities are erased by a job',
+    responses: {
+      202: 'The lead is erased but for its activities; the job (Location) erases them and reports how many',
+      400: 'Bad lead id',
+      ...AUTH,
+    },
   },
   'GET /v1/leads': {
     summary: 'Leads ranked by score, highest first, per model and band, paginated',
@@ -134,15 +139,21 @@ const OPERATIONS: Record<string, Operation> = {
     responses: { 200: 'The roll-up per model', 400: 'Bad domain', 404: 'No lead has that domain', ...AUTH },
   },
   'POST /v1/models/dry-run': {
-    summary: 'How many leads a proposed model would move between bands (nothing is written)',
+    summary:
+      'Start a job: how many leads a proposed model would move between bands (nothing is written but the job)',
     body: z.object({ model: z.object({}).loose() }),
     responses: {
-      200: 'Leads replayed, band changes up and down, and each transition',
+      202: 'The job (Location: /v1/jobs/{id}); its result: leads replayed, band changes up and down, each transition',
       400: 'Not a valid model (every problem named)',
-      413: 'Too many leads: use the CLI',
+      413: 'The body is over 300 KB',
       415: 'Not application/json',
       ...AUTH,
     },
+  },
+  'GET /v1/jobs/{id}': {
+    summary:
+      'A job (a dry run, an erasure): status queued, running, succeeded or failed; progress {done, total}; then its result',
+    responses: { 200: 'The job', 400: 'Not a job id', 404: 'No such job (kept a week)', ...AUTH },
   },
   'GET /v1/models/{id}/evaluation': {
     summary:

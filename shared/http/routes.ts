@@ -1,5 +1,7 @@
 import { FUNCTIONS } from '../manifest.ts';
 
+export { JOB_PATH } from '../manifest.ts';
+
 /**
  * The HTTP API, route by route, as the function manifest (shared/manifest.ts) gives it: the CDK stack makes one
  * API Gateway route per entry and the local runtime serves the same table. `handler` names the file in functions/.

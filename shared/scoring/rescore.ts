@@ -1,7 +1,7 @@
 import { buildState, recomputeLead } from '../engine/index.ts';
 import type { CompiledModel } from '../model/compile.ts';
-import type { Ledger } from '../store/ledger.ts';
-import type { ScoreStore } from '../store/scores.ts';
+import type { Ledger, LedgerItem } from '../store/ledger.ts';
+import type { LeadContext, ScoreStore } from '../store/scores.ts';
 import { scoreActivities } from './update.ts';
 
 export interface RescoreReport {
@@ -33,32 +33,19 @@ export async function rescoreLeads(parts: {
 }): Promise<RescoreReport> {
   const { model } = parts;
   const levels = model.source.bands.levels.map((l) => l.id);
-  const report: RescoreReport = {
-    model: model.id,
-    version: model.version,
-    dryRun: parts.dryRun,
-    leads: 0,
-    bandChanges: 0,
-    up: 0,
-    down: 0,
-    transitions: {},
-    written: 0,
-  };
+  const report = emptyReport(model, parts.dryRun);
   for await (const leadId of parts.leadIds) {
     report.leads++;
     for (let attempt = 0; attempt < 8; attempt++) {
       const context = await parts.scores.context(leadId, [model.id]);
       if (context.erased) break;
       const activities = await parts.ledger.activitiesOf({ kind: 'lead', id: leadId });
-      const stored = context.scores.get(model.id);
-      const before = stored?.band ?? levels[0]!;
-      const after = parts.dryRun
-        ? recomputeLead(model, activities, context.attributes, parts.now, stored?.band).score.band
-        : undefined;
       if (parts.dryRun) {
-        count(report, levels, before, after!);
+        tallyDryRun(report, model, activities, context, parts.now);
         break;
       }
+      const stored = context.scores.get(model.id);
+      const before = stored?.band ?? levels[0]!;
       const write = scoreActivities(
         model,
         leadId,
@@ -79,6 +66,38 @@ export async function rescoreLeads(parts: {
     parts.progress?.(report.leads);
   }
   return report;
+}
+
+export function emptyReport(model: CompiledModel, dryRun: boolean): RescoreReport {
+  return {
+    model: model.id,
+    version: model.version,
+    dryRun,
+    leads: 0,
+    bandChanges: 0,
+    up: 0,
+    down: 0,
+    transitions: {},
+    written: 0,
+  };
+}
+
+/**
+ * One lead of a dry run, counted in the report (not as a lead: the caller counts those): the band its stored
+ * score has (the lowest without one) against the band the model gives its ledger now. An erased lead is skipped.
+ */
+export function tallyDryRun(
+  report: RescoreReport,
+  model: CompiledModel,
+  activities: LedgerItem[],
+  context: LeadContext,
+  now: number,
+): void {
+  if (context.erased) return;
+  const levels = model.source.bands.levels.map((l) => l.id);
+  const stored = context.scores.get(model.id);
+  const after = recomputeLead(model, activities, context.attributes, now, stored?.band).score.band;
+  count(report, levels, stored?.band ?? levels[0]!, after);
 }
 
 function count(report: RescoreReport, levels: string[], before: string, after: string): void {

@@ -70,6 +70,10 @@ export const keys = {
   apiKey(hash: string): Key {
     return { pk: `APIKEY#${hash}`, sk: 'APIKEY' };
   },
+  /** Work too long for a request (a dry run, an erasure's ledger sweep): its request, progress and result. */
+  job(jobId: string): Key {
+    return { pk: `JOB#${jobId}`, sk: 'JOB' };
+  },
 } as const;
 
 /** Reads the subject back from an item's pk ("LEAD#ana" or "ANON#v-1"). */

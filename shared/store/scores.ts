@@ -83,6 +83,30 @@ export class ScoreStore {
     return { leadId, attributes, erased, scores };
   }
 
+  /**
+   * The same for many leads at once (a dry run's page of leads): one batch read for all of them, eventually
+   * consistent, since a replay compares with what is stored without writing.
+   */
+  async contexts(leadIds: string[], models: string[]): Promise<Map<string, LeadContext>> {
+    const found = new Map<string, LeadContext>(
+      leadIds.map((leadId) => [leadId, { leadId, attributes: undefined, erased: false, scores: new Map() }]),
+    );
+    const wanted = leadIds.flatMap((leadId) => [
+      keys.profile(leadId),
+      keys.erased(leadId),
+      ...models.map((m) => keys.score(leadId, m)),
+    ]);
+    for (const item of await batchGet(this.client, this.tables.leads, wanted)) {
+      const context = found.get(String(item.leadId ?? String(item.pk).slice('LEAD#'.length)));
+      if (!context) continue;
+      if (item.entity === 'score')
+        context.scores.set(String(item.model), normalise(item as unknown as ScoreItem));
+      else if (item.entity === 'profile') context.attributes = item.attributes as Attributes;
+      else if (item.entity === 'erased') context.erased = true;
+    }
+    return found;
+  }
+
   /** Writes a score if nobody else wrote this lead's score since `expectedRev` was read; false on a conflict. */
   async put(item: ScoreItem, expectedRev: number | undefined): Promise<boolean> {
     try {

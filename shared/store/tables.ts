@@ -38,7 +38,10 @@ export const ACTIVITIES_TABLE: TableDefinition = {
   indexes: [],
 };
 
-/** Everything about a lead but its activities: profile, outcomes, aliases; plus API keys and erasure tombstones. */
+/**
+ * Everything about a lead but its activities: profile, outcomes, aliases; plus API keys, erasure tombstones and
+ * jobs (JOB#<id>, read by id; they expire through the TTL a week after they were last touched).
+ */
 export const LEADS_TABLE: TableDefinition = {
   id: 'leads',
   partitionKey: { name: 'pk', type: 'S' },

@@ -97,8 +97,12 @@ describe('leadscore against the running local runtime', () => {
   it('the API dry run validates the proposed model and reports without writing', async () => {
     const model = parseYaml(readFileSync('models/default.yaml', 'utf8').replace('min: 25', 'min: 10'));
     const ok = await api('/v1/models/dry-run', { method: 'POST', json: { model } });
-    expect(ok.status).toBe(200);
-    expect(await ok.json()).toMatchObject({ model: 'default', dryRun: true, written: 0 });
+    expect(ok.status).toBe(202);
+    const job = await until(async () => {
+      const j = (await (await api(ok.headers.get('location')!)).json()) as { status: string };
+      return j.status === 'succeeded' ? j : undefined;
+    }, 20_000);
+    expect(job).toMatchObject({ result: { model: 'default', dryRun: true, written: 0 } });
     const bad = await api('/v1/models/dry-run', {
       method: 'POST',
       json: { model: { ...model, horizon: 'forever' } },

@@ -274,7 +274,17 @@ describe('identity and privacy', () => {
     expect(exported.aliases).toEqual([{ id: visitor, kind: 'anonymous' }]);
 
     const erased = await api(`/v1/leads/${lead}`, { method: 'DELETE' });
-    expect(erased.status).toBe(200);
+    expect(erased.status).toBe(202);
+    // Its activities are erased by a job: the lead's, the visitor's, and the lead's again.
+    const job = await until(async () => {
+      const j = (await (await api(erased.headers.get('location')!)).json()) as { status: string };
+      return j.status === 'succeeded' ? j : undefined;
+    }, 10_000);
+    expect(job).toMatchObject({
+      kind: 'erase',
+      progress: { done: 3, total: 3 },
+      result: { erased: { activities: 2 } },
+    });
     // Only the tombstone and the score marker remain, which hold the id and nothing else.
     expect(await itemsMentioning('activities', lead)).toEqual([]);
     expect(await itemsMentioning('activities', visitor)).toEqual([]);
@@ -388,14 +398,20 @@ describe('attributes, outcomes and the bus', () => {
     ].map((e) => ({ Source: 'crm.hubspot', DetailType: e.DetailType, Detail: JSON.stringify(e.Detail) }));
     const response = await api('/local/events', { method: 'POST', json: { Entries: entries } });
     expect(response.status).toBe(200);
-    const items = await itemsUnder('leads', `LEAD#${lead}`);
-    // Scoring adds score and history items in its own time; the bus wrote the profile and the outcome.
-    expect(
+    expect(((await response.json()) as { Entries: { EventId?: string }[] }).Entries).toHaveLength(4);
+    // The rule invokes ingest-bus asynchronously: the profile and the outcome arrive in their own time (and
+    // scoring adds score and history items in its own).
+    const stored = (items: Record<string, unknown>[]) =>
       items
         .map((i) => i.entity)
         .filter((e) => e === 'outcome' || e === 'profile')
-        .sort(),
-    ).toEqual(['outcome', 'profile']);
-    expect(await itemsUnder('activities', `LEAD#${lead}`)).toHaveLength(1);
+        .sort();
+    await until(async () =>
+      stored(await itemsUnder('leads', `LEAD#${lead}`)).length === 2 ? true : undefined,
+    );
+    expect(stored(await itemsUnder('leads', `LEAD#${lead}`))).toEqual(['outcome', 'profile']);
+    await until(async () =>
+      (await itemsUnder('activities', `LEAD#${lead}`)).length === 1 ? true : undefined,
+    );
   });
 });

@@ -7,6 +7,7 @@ import { LeadscoreStack } from '../../infra/stack.ts';
 import { ROUTES } from '../../shared/http/routes.ts';
 import { BUS_DETAIL_TYPES } from '../../shared/ingest/bus.ts';
 import {
+  ASYNC_INVOKED,
   environmentOf,
   FUNCTIONS,
   HTTP_INTEGRATION_LIMIT_SECONDS,
@@ -157,17 +158,17 @@ describe('functions', () => {
       Object.fromEntries([...expected].map(([k, v]) => [k, [...v].sort()])),
     );
 
-    // Nothing else: logs to its own group, the secret, the topic, its stream's failure queue, itself (decay).
+    // Nothing else: logs to its own group, the secret, the topic, its failure queue, what it invokes by name.
     const other = statements.flatMap((s) => [s.Action].flat()).filter((a) => !a.startsWith('dynamodb:'));
     const allowed = new Set([
       'logs:CreateLogStream',
       'logs:PutLogEvents',
       ...(spec.uses.signingSecret ? ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'] : []),
       ...(spec.uses.notifications ? ['sns:Publish', 'kms:GenerateDataKey*', 'kms:Decrypt'] : []),
-      ...(STREAM_CONSUMERS.some((c) => c.handler === spec.handler)
+      ...([...STREAM_CONSUMERS, ...ASYNC_INVOKED].some((c) => c.handler === spec.handler)
         ? ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl']
         : []),
-      ...(spec.uses.continuesItself ? ['lambda:InvokeFunction'] : []),
+      ...(spec.uses.invokes ? ['lambda:InvokeFunction'] : []),
     ]);
     for (const action of other) expect(allowed, `${spec.handler} may ${action}`).toContain(action);
     // Only listing streams, which has no narrower resource, may name every resource.
@@ -210,6 +211,13 @@ describe('HTTP API', () => {
   it('has no route the shared route table does not', () => {
     expect(ofType('AWS::ApiGatewayV2::Route')).toHaveLength(ROUTES.length);
   });
+
+  it.each([...new Set(ROUTES.map((r) => r.handler))])(
+    "%s answers within API Gateway's 30 s integration limit (its timeout is shorter)",
+    (handler) => {
+      expect(functionNamed(handler).props.Timeout).toBeLessThan(30);
+    },
+  );
 });
 
 describe('streams', () => {
@@ -256,6 +264,76 @@ describe('bus, schedule, topics, secret', () => {
       RetryPolicy: { MaximumRetryAttempts: 8 },
       DeadLetterConfig: { Arn: { 'Fn::GetAtt': [expect.stringMatching(/^BusDeadLetters/), 'Arn'] } },
     });
+  });
+
+  it.each(ASYNC_INVOKED)(
+    '$handler: asynchronous invocations retried $retryAttempts times, then kept in an encrypted queue that alarms',
+    (config) => {
+      const fn = functionNamed(config.handler);
+      const invokeConfigs = ofType('AWS::Lambda::EventInvokeConfig').filter(
+        ([, r]) => refId(r.Properties.FunctionName) === fn.id,
+      );
+      expect(invokeConfigs).toHaveLength(1);
+      const p = invokeConfigs[0]![1].Properties;
+      expect(p).toMatchObject({
+        Qualifier: '$LATEST',
+        MaximumRetryAttempts: config.retryAttempts,
+        MaximumEventAgeInSeconds: config.maxEventAgeSeconds,
+      });
+      const queueId = refId(
+        (p.DestinationConfig as { OnFailure: { Destination: unknown } }).OnFailure.Destination,
+      );
+      const queue = resources[queueId]!;
+      expect(queue.Type).toBe('AWS::SQS::Queue');
+      expect(queue.Properties).toMatchObject({
+        QueueName: `leadscore-test-${config.handler}-async-failures`,
+        SqsManagedSseEnabled: true,
+        MessageRetentionPeriod: 14 * 86_400,
+      });
+      const sslOnly = ofType('AWS::SQS::QueuePolicy').filter(([, r]) =>
+        JSON.stringify(r.Properties.Queues).includes(queueId),
+      );
+      expect(JSON.stringify(sslOnly)).toContain('"aws:SecureTransport":"false"');
+      // The function may send its records there (Lambda sends them with the function's role).
+      const role = refId(fn.props.Role);
+      const sends = ofType('AWS::IAM::Policy')
+        .filter(([, r]) => (r.Properties.Roles as unknown[]).some((x) => refId(x) === role))
+        .flatMap(([, r]) => (r.Properties.PolicyDocument as { Statement: Statement[] }).Statement)
+        .filter((s) => [s.Action].flat().includes('sqs:SendMessage'));
+      expect(sends.map((s) => refId(s.Resource))).toContain(queueId);
+      const alarm = ofType('AWS::CloudWatch::Alarm').filter(
+        ([, a]) =>
+          a.Properties.MetricName === 'ApproximateNumberOfMessagesVisible' &&
+          JSON.stringify(a.Properties.Dimensions).includes(queueId),
+      );
+      expect(alarm).toHaveLength(1);
+      expect(alarm[0]![1].Properties).toMatchObject({
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        AlarmActions: [{ Ref: expect.stringMatching(/^OperationsTopic/) }],
+      });
+    },
+  );
+
+  it('gives no other function an asynchronous invocation config', () => {
+    expect(ofType('AWS::Lambda::EventInvokeConfig')).toHaveLength(ASYNC_INVOKED.length);
+  });
+
+  it('lets a function invoke only the functions its spec names, by name', () => {
+    for (const spec of FUNCTIONS) {
+      const role = refId(functionNamed(spec.handler).props.Role);
+      const invoked = ofType('AWS::IAM::Policy')
+        .filter(([, r]) => (r.Properties.Roles as unknown[]).some((x) => refId(x) === role))
+        .flatMap(([, r]) => (r.Properties.PolicyDocument as { Statement: Statement[] }).Statement)
+        .filter((s) => [s.Action].flat().includes('lambda:InvokeFunction'))
+        .flatMap((s) => [s.Resource].flat().map((r) => JSON.stringify(r)));
+      expect(invoked, spec.handler).toHaveLength(spec.uses.invokes?.length ?? 0);
+      for (const target of spec.uses.invokes ?? [])
+        expect(
+          invoked.some((r) => r.includes(`function:leadscore-test-${target}"`)),
+          spec.handler,
+        ).toBe(true);
+    }
   });
 
   it('runs the decay sweep on the configured schedule', () => {

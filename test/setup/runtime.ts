@@ -27,6 +27,8 @@ export default async function setup(project: TestProject) {
     port: 0,
     dataDir,
     inMemory: true,
+    // Jobs and the sweep get 15 to 25 s of work per invocation, so the tests see them hand the rest on.
+    asyncTimeoutMs: 45_000,
     log: (line) => line.startsWith('notify ') || console.error(line),
   });
   const { url, apiKey, signingSecret, dynamodbEndpoint, tables } = runtime;

@@ -41,6 +41,8 @@ describe("a function's configuration", () => {
     LEADS_TABLE: 'leadscore-dev-leads',
     SIGNING_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:leadscore-dev-signing-secret',
     TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:leadscore-dev-notifications',
+    RUN_JOB_FUNCTION: 'leadscore-dev-run-job',
+    DECAY_SWEEP_FUNCTION: 'leadscore-dev-decay-sweep',
   };
 
   it.each(FUNCTIONS)('$handler: starts with exactly what its entry binds', (spec) => {
@@ -62,6 +64,7 @@ describe("a function's configuration", () => {
       /TOPIC_ARN or LOCAL_TOPIC_URL: required/,
     );
     expect(() => loadConfig('get-openapi', {})).not.toThrow();
+    expect(() => loadConfig('erase-lead', { LEADS_TABLE: 'x-leads' })).toThrow(/RUN_JOB_FUNCTION: required/);
   });
 
   it('names a malformed value', () => {
