@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { required } from '../shared/config.ts';
 import { requireApiKey } from '../shared/http/auth.ts';
 import { httpProblems } from '../shared/http/middleware.ts';
 import { leadIdParameter } from '../shared/http/parameters.ts';
-import { invokeAsync } from '../shared/invoke.ts';
+import { startJob } from '../shared/jobs/start.ts';
 import { jobAccepted } from '../shared/jobs/view.ts';
 import { loadModels } from '../shared/models.ts';
 import { JobStore } from '../shared/store/jobs.ts';
@@ -12,6 +12,7 @@ import { wire } from '../shared/wiring.ts';
 
 const { config, directory, client, tables } = wire();
 const jobs = new JobStore(client, tables);
+const worker = required(config, 'RUN_JOB_FUNCTION');
 const models = loadModels(config.LEADSCORE_MODELS).map((m) => m.id);
 
 /**
@@ -24,8 +25,7 @@ async function eraseLead(event: APIGatewayProxyEventV2): Promise<APIGatewayProxy
   const leadId = leadIdParameter(event);
   const now = Date.now();
   const { items, aliases } = await directory.erase(leadId, models, now);
-  const job = await jobs.create(randomUUID(), 'erase', { leadId, aliases }, now);
-  await invokeAsync(config.RUN_JOB_FUNCTION!, { jobId: job.jobId });
+  const job = await startJob(jobs, worker, 'erase', { leadId, aliases }, now);
   return jobAccepted(job, { leadId, erased: { records: items, aliases: aliases.length } });
 }
 

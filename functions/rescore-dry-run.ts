@@ -1,12 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import * as z from 'zod';
+import { required } from '../shared/config.ts';
 import { requireApiKey } from '../shared/http/auth.ts';
 import { readJsonBody } from '../shared/http/body.ts';
 import { httpProblems } from '../shared/http/middleware.ts';
 import { problems } from '../shared/http/problem.ts';
-import { invokeAsync } from '../shared/invoke.ts';
+import { startJob } from '../shared/jobs/start.ts';
 import { jobAccepted } from '../shared/jobs/view.ts';
 import { validateModel } from '../shared/model/parse.ts';
 import { JobStore } from '../shared/store/jobs.ts';
@@ -14,6 +14,7 @@ import { wire } from '../shared/wiring.ts';
 
 const { config, directory, client, tables } = wire();
 const jobs = new JobStore(client, tables);
+const worker = required(config, 'RUN_JOB_FUNCTION');
 /** The model travels in the job's item, which DynamoDB caps at 400 KB. */
 const MAX_BODY = 300 * 1024;
 
@@ -33,8 +34,7 @@ async function startDryRun(event: APIGatewayProxyEventV2): Promise<APIGatewayPro
       validated.problems.map((p) => ({ path: `model.${p.path}`, message: p.message })),
     );
   }
-  const job = await jobs.create(randomUUID(), 'dry-run', { model: JSON.stringify(body.model) }, Date.now());
-  await invokeAsync(config.RUN_JOB_FUNCTION!, { jobId: job.jobId });
+  const job = await startJob(jobs, worker, 'dry-run', { model: JSON.stringify(body.model) }, Date.now());
   return jobAccepted(job);
 }
 

@@ -43,3 +43,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   return parsed.data;
 }
+
+/** A setting only some handlers need, required by those at start-up: missing, it fails loudly with its name. */
+export function required<K extends keyof Config>(config: Config, name: K): NonNullable<Config[K]> {
+  const value = config[name];
+  if (value === undefined) throw new ConfigError(`invalid configuration: ${name}: required by this handler`);
+  return value as NonNullable<Config[K]>;
+}
