@@ -37,6 +37,21 @@ export default defineConfig({
           hookTimeout: 180_000,
         },
       },
+      {
+        // At scale (the dashboard's dry run over 100,000 leads): a local runtime of its own, in its own process,
+        // and a group of its own (never run alongside another project's tests), so its ledger and its load reach
+        // no other test. About two and a half minutes.
+        test: {
+          name: 'scale',
+          include: ['test/scale/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['test/setup/runtime-process.ts'],
+          sequence: { groupOrder: 1 },
+          env: { POWERTOOLS_LOG_LEVEL: 'SILENT' },
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
     ],
   },
 });

@@ -139,6 +139,8 @@ function coldStart(dir: string): Promise<{ init: number; total: number }> {
           // The value itself, so the pixel's start-up does not call Secrets Manager (there is no network here).
           SIGNING_SECRET: 'b'.repeat(64),
           TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:leadscore-bench-notifications',
+          // What the stack gives the functions that start jobs (FunctionSpec.invokes).
+          RUN_JOB_FUNCTION: 'leadscore-bench-run-job',
           LEADSCORE_MODELS: 'models/default.json',
           POWERTOOLS_METRICS_NAMESPACE: 'Leadscore',
           POWERTOOLS_SERVICE_NAME: 'bench',

@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { required } from '../shared/config.ts';
 import { leadIdParameter } from '../shared/http/parameters.ts';
-import { invokeAsync } from '../shared/invoke.ts';
+import { startJob } from '../shared/jobs/start.ts';
 import { jobAccepted } from '../shared/jobs/view.ts';
 import { httpHandler } from '../shared/lambda.ts';
 import { loadModels } from '../shared/models.ts';
@@ -10,6 +10,7 @@ import { wire } from '../shared/wiring.ts';
 
 const { config, directory, client, tables } = wire('erase-lead');
 const jobs = new JobStore(client, tables);
+const worker = required(config, 'RUN_JOB_FUNCTION');
 const models = loadModels(config.LEADSCORE_MODELS).map((m) => m.id);
 
 /**
@@ -22,8 +23,7 @@ async function eraseLead(event: APIGatewayProxyEventV2): Promise<APIGatewayProxy
   const leadId = leadIdParameter(event);
   const now = Date.now();
   const { items, aliases } = await directory.erase(leadId, models, now);
-  const job = await jobs.create(randomUUID(), 'erase', { leadId, aliases }, now);
-  await invokeAsync(config.RUN_JOB_FUNCTION!, { jobId: job.jobId });
+  const job = await startJob(jobs, worker, 'erase', { leadId, aliases }, now);
   return jobAccepted(job, { leadId, erased: { records: items, aliases: aliases.length } });
 }
 

@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import * as z from 'zod';
+import { required } from '../shared/config.ts';
 import { readJsonBody } from '../shared/http/body.ts';
 import { problems } from '../shared/http/problem.ts';
-import { invokeAsync } from '../shared/invoke.ts';
+import { startJob } from '../shared/jobs/start.ts';
 import { jobAccepted } from '../shared/jobs/view.ts';
 import { httpHandler } from '../shared/lambda.ts';
 import { validateModel } from '../shared/model/parse.ts';
@@ -12,6 +12,7 @@ import { wire } from '../shared/wiring.ts';
 
 const { config, directory, client, tables } = wire('rescore-dry-run');
 const jobs = new JobStore(client, tables);
+const worker = required(config, 'RUN_JOB_FUNCTION');
 /** The model travels in the job's item, which DynamoDB caps at 400 KB. */
 const MAX_BODY = 300 * 1024;
 
@@ -31,8 +32,7 @@ async function startDryRun(event: APIGatewayProxyEventV2): Promise<APIGatewayPro
       validated.problems.map((p) => ({ path: `model.${p.path}`, message: p.message })),
     );
   }
-  const job = await jobs.create(randomUUID(), 'dry-run', { model: JSON.stringify(body.model) }, Date.now());
-  await invokeAsync(config.RUN_JOB_FUNCTION!, { jobId: job.jobId });
+  const job = await startJob(jobs, worker, 'dry-run', { model: JSON.stringify(body.model) }, Date.now());
   return jobAccepted(job);
 }
 

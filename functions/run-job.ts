@@ -96,7 +96,8 @@ async function work(job: JobItem, more: () => boolean, save: Save): Promise<bool
         model,
         now: Date.parse(job.createdAt),
         more,
-        saved: () => save({ state, progress: dryRunProgress(state) }),
+        // A copy as of now: the segments go on changing the state while the save is under way.
+        saved: () => save({ state: structuredClone(state), progress: dryRunProgress(state) }),
       });
       await save(
         complete
@@ -109,7 +110,7 @@ async function work(job: JobItem, more: () => boolean, save: Save): Promise<bool
     case 'erase': {
       const request = EraseRequest.parse(job.request);
       const state = (job.state as EraseState | undefined) ?? { step: 0, activities: 0 };
-      const saved = () => save({ state, progress: eraseProgress(request, state) });
+      const saved = () => save({ state: { ...state }, progress: eraseProgress(request, state) });
       const complete = await continueErase(request, state, ledger, more, saved);
       await save(
         complete

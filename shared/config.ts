@@ -69,3 +69,10 @@ function requirements(spec: FunctionSpec): [string[], string][] {
     ),
   ];
 }
+
+/** A setting the manifest makes this handler's configuration require, narrowed to its type. */
+export function required<K extends keyof Config>(config: Config, name: K): NonNullable<Config[K]> {
+  const value = config[name];
+  if (value === undefined) throw new ConfigError(`invalid configuration: ${name}: required by this handler`);
+  return value as NonNullable<Config[K]>;
+}

@@ -52,7 +52,7 @@ export interface DryRunParts {
   now: number;
   /** False once the invocation should stop taking pages. */
   more: () => boolean;
-  /** Called after each page, to save progress now and then. */
+  /** Called after each page, to save progress now and then: take a copy of the state before any await. */
   saved: () => Promise<void>;
   /** Items per scan page; default: DynamoDB's 1 MB pages. */
   pageSize?: number;
@@ -65,7 +65,7 @@ export interface DryRunParts {
  */
 export async function continueDryRun(state: DryRunState, parts: DryRunParts): Promise<boolean> {
   if (state.phase === 'count') {
-    await eachSegment(state, parts, 'pk', async (groups) => {
+    await eachSegment(state, parts, 'pk', async (groups) => () => {
       state.counted += groups.length;
     });
     if (!state.segments.every((s) => s.done)) return false;
@@ -78,10 +78,12 @@ export async function continueDryRun(state: DryRunState, parts: DryRunParts): Pr
       groups.map((g) => g.leadId),
       [parts.model.id],
     );
-    for (const group of groups) {
-      state.report.leads++;
-      tallyDryRun(state.report, parts.model, group.items, contexts.get(group.leadId)!, parts.now);
-    }
+    return () => {
+      for (const group of groups) {
+        state.report.leads++;
+        tallyDryRun(state.report, parts.model, group.items, contexts.get(group.leadId)!, parts.now);
+      }
+    };
   });
   return state.segments.every((s) => s.done);
 }
@@ -91,11 +93,15 @@ interface LeadGroup {
   items: LedgerItem[];
 }
 
+/**
+ * Reads each segment page by page; `onPage` reads what it needs and returns what to count, which is applied with
+ * the segment's cursor in one synchronous step: whenever `saved` is called, no segment is half-way through a page.
+ */
 async function eachSegment(
   state: DryRunState,
   parts: DryRunParts,
   projection: string | undefined,
-  onPage: (groups: LeadGroup[]) => Promise<void>,
+  onPage: (groups: LeadGroup[]) => Promise<() => void>,
 ): Promise<void> {
   await Promise.all(
     state.segments.map(async (cursor, segment) => {
@@ -124,7 +130,8 @@ async function eachSegment(
         const last = groups.at(-1);
         if (tail && last && `LEAD#${last.leadId}` === tail && !projection)
           last.items = await parts.ledger.activitiesOf({ kind: 'lead', id: last.leadId });
-        await onPage(groups);
+        const apply = await onPage(groups);
+        apply();
         cursor.startKey = page.LastEvaluatedKey;
         cursor.skipPk = tail;
         cursor.done = !page.LastEvaluatedKey;
