@@ -59,6 +59,12 @@ function resolveInLock(
  * packages and nothing more.
  */
 export function installSdk(repoRoot: string, runtimeDir: string): number {
+  // Node would look further up for packages too; anything there would be found by bundles but not in Lambda.
+  for (let dir = dirname(runtimeDir); dir !== dirname(dir); dir = dirname(dir))
+    if (existsSync(join(dir, 'node_modules')))
+      throw new Error(
+        `${join(dir, 'node_modules')} would leak into the functions' module resolution; use another folder`,
+      );
   const packages = sdkPackages(repoRoot);
   for (const path of packages) {
     const source = join(repoRoot, path);

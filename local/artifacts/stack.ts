@@ -78,6 +78,8 @@ export class DeployedStack {
   readonly asyncInvocations: AsyncInvocation[];
   /** Sequence number of every stream record delivered, by function, with its keys: to tell records apart. */
   readonly delivered: { functionName: string; sequenceNumber: string; keys: unknown }[] = [];
+  /** Every stream batch handed to a function, and how it came back: to say why a stream effect never came. */
+  readonly batches: { functionName: string; records: number; failed: string | undefined }[] = [];
   readonly template: Template;
   readonly lambda: LambdaService;
   readonly signingSecret: string;
@@ -210,8 +212,8 @@ export class DeployedStack {
   }
 
   /** Invokes a function directly, as `aws lambda invoke` (RequestResponse) would. */
-  invoke(functionName: string, event: unknown): Promise<InvokeResult> {
-    return this.lambda.invoke(functionName, event);
+  invoke(functionName: string, event: unknown, options: { elapsedMs?: number } = {}): Promise<InvokeResult> {
+    return this.lambda.invoke(functionName, event, options);
   }
 
   /**
@@ -315,8 +317,19 @@ export class DeployedStack {
             keys: r.dynamodb!.Keys,
           });
         const result = await this.lambda.invoke(fn.name, { Records: records });
-        if (!result.ok) throw new Error(`${result.error.errorType}: ${result.error.errorMessage}`);
-        return mapping.reportBatchItemFailures ? JSON.parse(result.payload) : undefined;
+        if (!result.ok) {
+          const error = `${result.error.errorType}: ${result.error.errorMessage}`;
+          this.batches.push({ functionName: fn.name, records: records.length, failed: error });
+          throw new Error(error);
+        }
+        const response = mapping.reportBatchItemFailures ? JSON.parse(result.payload) : undefined;
+        const failures = (response?.batchItemFailures ?? []) as unknown[];
+        this.batches.push({
+          functionName: fn.name,
+          records: records.length,
+          failed: failures.length > 0 ? `reported ${JSON.stringify(failures)}` : undefined,
+        });
+        return response;
       },
       onFailure: (failure) => this.sendToDestination(mapping, fn.arn, failure),
       checkpointFile: undefined,
