@@ -1,15 +1,13 @@
 import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { DynamoDBRecord } from 'aws-lambda';
-import { matchPath } from '../../shared/http/routes.ts';
 import { ACTIVITIES_TABLE, LEADS_TABLE } from '../../shared/store/tables.ts';
 import { type DynamoDbLocal, ensureTables, startDynamoDbLocal } from '../dynamodb.ts';
-import { toApiGatewayEvent, writeResult } from '../gateway.ts';
 import { type StreamFailure, StreamPoller } from '../streams.ts';
+import { startGateway } from './gateway.ts';
 import { type AwsCall, type InvokeResult, LambdaService } from './lambda.ts';
 import { matchesPattern } from './patterns.ts';
 import { installSdk } from './sdk.ts';
@@ -381,60 +379,4 @@ export function asLambdaDelivers(record: DynamoDBRecord, streamArn: string): Dyn
     return value;
   });
   return { ...(JSON.parse(text) as DynamoDBRecord), awsRegion: REGION, eventSourceARN: streamArn };
-}
-
-/** The HTTP API of the template: each route key to its integration's function, as payload 2.0 events. */
-async function startGateway(
-  template: Template,
-  lambda: LambdaService,
-): Promise<{ server: Server; url: string }> {
-  const routes = template.ofType('AWS::ApiGatewayV2::Route').map(([, route]) => {
-    const p = route.Properties!;
-    const integrationId = /"Ref":"([^"]+)"/.exec(JSON.stringify(p.Target))![1]!;
-    const integration = template.resources[integrationId]!.Properties!;
-    const [method, path] = (p.RouteKey as string).split(' ') as [string, string];
-    return {
-      routeKey: p.RouteKey as string,
-      method,
-      path,
-      functionArn: template.resolve(integration.IntegrationUri) as string,
-    };
-  });
-  const apiId = template.ref(template.ofType('AWS::ApiGatewayV2::Api')[0]![0]);
-  const server = createServer((request, response) => {
-    const path = (request.url ?? '/').split('?')[0]!;
-    for (const route of routes) {
-      if (route.method !== request.method) continue;
-      const params = matchPath(route.path, path);
-      if (!params) continue;
-      void (async () => {
-        const event = await toApiGatewayEvent(
-          request,
-          route.routeKey,
-          route.path.includes('{') ? params : undefined,
-        );
-        Object.assign(event.requestContext, {
-          accountId: ACCOUNT,
-          apiId,
-          domainName: `${apiId}.execute-api.${REGION}.amazonaws.com`,
-          domainPrefix: apiId,
-        });
-        const result = await lambda.invoke(route.functionArn, event);
-        if (!result.ok) {
-          response.writeHead(500, { 'content-type': 'application/json' });
-          response.end('{"message":"Internal Server Error"}');
-          return;
-        }
-        writeResult(response, JSON.parse(result.payload));
-      })().catch((error: Error) => {
-        response.writeHead(500, { 'content-type': 'text/plain' });
-        response.end(error.message);
-      });
-      return;
-    }
-    response.writeHead(404, { 'content-type': 'application/json' });
-    response.end('{"message":"Not Found"}');
-  });
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  return { server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}` };
 }
