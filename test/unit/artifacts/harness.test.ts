@@ -37,10 +37,12 @@ describe('template resolution', () => {
     );
     expect(template.resolve({ Ref: 'Topic' })).toBe('arn:aws:sns:eu-west-1:123456789012:alerts');
     expect(template.resolve({ Ref: 'Queue' })).toBe('https://sqs.eu-west-1.amazonaws.com/123456789012/dlq');
-    expect(
-      template.resolve({ 'Fn::Sub': 'arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:x' }),
-    ).toBe('arn:aws:sqs:eu-west-1:123456789012:x');
-    expect(template.resolve({ 'Fn::Sub': '${Queue.Arn}' })).toBe('arn:aws:sqs:eu-west-1:123456789012:dlq');
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation's Fn::Sub syntax, not JavaScript's
+    const sub = 'arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:x';
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation's Fn::Sub syntax, not JavaScript's
+    const attribute = '${Queue.Arn}';
+    expect(template.resolve({ 'Fn::Sub': sub })).toBe('arn:aws:sqs:eu-west-1:123456789012:x');
+    expect(template.resolve({ 'Fn::Sub': attribute })).toBe('arn:aws:sqs:eu-west-1:123456789012:dlq');
   });
 
   it('refuses a reference to a resource the template lacks', () => {
