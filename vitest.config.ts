@@ -52,6 +52,16 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
+      {
+        // What AWS runs: the synthesised bundles in fresh processes, against DynamoDB Local and AWS stand-ins.
+        test: {
+          name: 'artifacts',
+          include: ['test/artifacts/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 300_000,
+          hookTimeout: 600_000,
+        },
+      },
     ],
   },
 });

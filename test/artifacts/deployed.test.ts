@@ -1,0 +1,474 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { PutCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { checkPermissions } from '../../local/artifacts/iam.ts';
+import { permissionsTable, withPermissions } from '../../local/artifacts/permissions.ts';
+import { DeployedStack, synthesise } from '../../local/artifacts/stack.ts';
+import { arn } from '../../local/artifacts/template.ts';
+import type { Notification } from '../../shared/notify/notifications.ts';
+import { hashApiKey, newApiKey } from '../../shared/security/apikeys.ts';
+import { signLeadToken, signRedirect } from '../../shared/security/tokens.ts';
+import { documentClient } from '../../shared/store/dynamo.ts';
+import { LeadDirectory } from '../../shared/store/leads.ts';
+
+/**
+ * The deployed-artifact suite: the stack as `cdk synth` builds it, each function run from its bundle in a fresh
+ * Node process with the template's environment and the SDK supplied from outside, fed the JSON AWS sends. What
+ * passes here passes because the uploaded files, the wiring and the permissions work, not the source tree.
+ */
+
+const REPO = resolve(import.meta.dirname, '../..');
+const BROWSER_UA =
+  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36';
+/** Stream effects arrive in their own time; on a loaded machine, and behind retried records, that can take long. */
+const STREAM_MS = 150_000;
+
+let work: string;
+let stack: DeployedStack;
+let apiKey: string;
+let db: ReturnType<typeof documentClient>;
+let stage: string;
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'leadscore-artifacts-'));
+  const stackName = await synthesise(REPO, join(work, 'cdk.out'));
+  stack = await DeployedStack.start({
+    repoRoot: REPO,
+    assemblyDir: join(work, 'cdk.out'),
+    stackName,
+    workDir: work,
+  });
+  stage = stack.tables.leads.replace(/^leadscore-/, '').replace(/-leads$/, '');
+  // An operator's API key, as `leadscore apikey create` stores it (straight into the table, not through a function).
+  db = documentClient(stack.dynamodbEndpoint);
+  apiKey = newApiKey();
+  await new LeadDirectory(db, stack.tables).putApiKey(hashApiKey(apiKey), 'artifacts', Date.now());
+}, 600_000);
+
+afterAll(async () => {
+  await stack?.stop();
+  db?.destroy();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+const fn = (handler: string) => `leadscore-${stage}-${handler}`;
+
+function api(path: string, init: RequestInit & { json?: unknown } = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  headers.set('authorization', `Bearer ${apiKey}`);
+  if (init.json !== undefined) headers.set('content-type', 'application/json');
+  return fetch(`${stack.apiUrl}${path}`, {
+    ...init,
+    headers,
+    ...(init.json !== undefined && { body: JSON.stringify(init.json) }),
+  });
+}
+
+let n = 0;
+const uniqueId = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${++n}`;
+
+/** Polls until `what` gives a value; on failure, says why if `why` can tell (a function's last error, say). */
+async function until<T>(
+  what: () => Promise<T | undefined> | T | undefined,
+  timeoutMs: number,
+  why: () => string = () => '',
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await what();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms ${why()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** How a stream function's batches went, and the last error it logged: why a stream effect never came. */
+const lastError = (handler: string) => () => {
+  const batches = stack.batches.filter((b) => b.functionName === fn(handler));
+  const failed = batches.filter((b) => b.failed);
+  const errors = stack.outputOf(fn(handler)).filter((l) => /"level":"ERROR"|Error/.test(l));
+  return `(${fn(handler)}: ${failed.length} of ${batches.length} batches failed${failed.length > 0 ? `, the last: ${failed.at(-1)!.failed}` : ''}${errors.length > 0 ? `; it logged: ${errors.at(-1)!.slice(0, 600)}` : '; it logged no error'})`;
+};
+
+/** Notifications published to the notification topic about one lead, parsed. */
+function notificationsOf(leadId: string) {
+  return stack.published
+    .map((p) => ({ ...p, notification: JSON.parse(p.message) as Notification }))
+    .filter((p) => p.notification.leadId === leadId);
+}
+
+async function itemsUnder(table: 'activities' | 'leads', pk: string) {
+  const out = await db.send(
+    new QueryCommand({
+      TableName: stack.tables[table],
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': pk },
+    }),
+  );
+  return out.Items ?? [];
+}
+
+async function itemsMentioning(table: 'activities' | 'leads', text: string) {
+  const found: Record<string, unknown>[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await db.send(new ScanCommand({ TableName: stack.tables[table], ExclusiveStartKey: start }));
+    found.push(...(page.Items ?? []).filter((i) => JSON.stringify(i).includes(text)));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return found;
+}
+
+/** A lead's score item of the default model, once the stream has written it with `band`. */
+const scoreIn = (leadId: string, band: string) =>
+  until(async () => {
+    const score = (await itemsUnder('leads', `LEAD#${leadId}`)).find((i) => i.entity === 'score');
+    return score?.band === band ? score : undefined;
+  }, STREAM_MS);
+
+describe('the deployed artifacts', () => {
+  it('pixel hits push a lead over hot: one notification with its reasons, published by the bundled notifier', async () => {
+    // Prepare: a lead token, signed with the stage's secret (the one Secrets Manager holds).
+    const lead = uniqueId('hot');
+    const token = signLeadToken(stack.signingSecret, { l: lead, x: Math.floor(Date.now() / 1000) + 3600 });
+    const hit = (query: string) =>
+      fetch(`${stack.apiUrl}/p.gif?t=${encodeURIComponent(token)}&${query}`, {
+        headers: { 'user-agent': BROWSER_UA },
+      });
+
+    // Act: the pricing page, then the demo form: 51 points, hot.
+    const page = await hit('u=%2Fpricing');
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toBe('image/gif');
+    await scoreIn(lead, 'cold');
+    expect((await hit('e=form_submit&p.form=demo&u=%2Fdemo')).status).toBe(200);
+
+    // Assess: one crossing to hot on the topic, with its reasons and filterable attributes.
+    const crossing = await until(
+      () => notificationsOf(lead).find((p) => p.notification.type === 'band_crossing'),
+      STREAM_MS,
+      lastError('notify-crossings'),
+    );
+    expect(crossing.caller).toBe(fn('notify-crossings'));
+    expect(crossing.topicArn).toBe(stack.lambda.function(fn('notify-crossings')).environment.TOPIC_ARN);
+    expect(crossing.notification).toMatchObject({
+      oldBand: 'cold',
+      newBand: 'hot',
+      direction: 'up',
+      model: 'default',
+    });
+    expect(crossing.notification.reasons.map((r) => r.rule)).toEqual(
+      expect.arrayContaining(['demo-request', 'pricing-page', 'pricing-and-demo']),
+    );
+    expect(crossing.attributes).toMatchObject({
+      type: { DataType: 'String', StringValue: 'band_crossing' },
+      band: { DataType: 'String', StringValue: 'hot' },
+      direction: { DataType: 'String', StringValue: 'up' },
+    });
+    // The history the notifier writes in the same pass is there, so the stream has moved past the crossing.
+    await until(async () => {
+      const history = (await (await api(`/v1/leads/${lead}/history`)).json()) as { changes?: unknown[] };
+      return (history.changes?.length ?? 0) > 0 ? history : undefined;
+    }, STREAM_MS);
+    expect(notificationsOf(lead).filter((p) => p.notification.type === 'band_crossing')).toHaveLength(1);
+  }, 300_000);
+
+  it('the bundled pixel prints its metrics in CloudWatch embedded metric format', () => {
+    const emf = stack
+      .outputOf(fn('pixel'))
+      .filter((line) => line.includes('"_aws"'))
+      .map(
+        (line) =>
+          JSON.parse(line) as Record<string, unknown> & {
+            _aws: { CloudWatchMetrics: { Namespace: string; Metrics: { Name: string }[] }[] };
+          },
+      );
+    const recorded = emf.find((e) =>
+      e._aws.CloudWatchMetrics[0]!.Metrics.some((m) => m.Name === 'pixel.recorded'),
+    );
+    expect(recorded, 'an EMF line with pixel.recorded').toBeDefined();
+    expect(recorded!._aws.CloudWatchMetrics[0]!.Namespace).toBe(
+      stack.lambda.function(fn('pixel')).environment.POWERTOOLS_METRICS_NAMESPACE,
+    );
+    expect(recorded!['pixel.recorded']).toBe(1);
+  });
+
+  it('a bus event reaches ingest-bus through the rule and is stored', async () => {
+    const lead = uniqueId('bus');
+    const [result, ...others] = await stack.putEvent({
+      busName: `leadscore-${stage}-bus`,
+      source: 'crm.test',
+      detailType: 'leadscore.activity',
+      detail: { eventId: 'crm-1', leadId: lead, type: 'download', occurredAt: new Date().toISOString() },
+    });
+    expect(others).toEqual([]);
+    expect(result).toEqual({ ok: true, payload: 'null' });
+    const [activity] = await itemsUnder('activities', `LEAD#${lead}`);
+    expect(activity).toMatchObject({ entity: 'activity', type: 'download', eventId: 'crm-1' });
+  });
+
+  it('the decay schedule, firing as if 60 days later, brings one crossing down', async () => {
+    // Prepare: a hot lead, through the API.
+    const lead = uniqueId('cooling');
+    const sent = await api('/v1/events', {
+      method: 'POST',
+      json: {
+        events: [
+          {
+            eventId: 'p',
+            leadId: lead,
+            type: 'page_view',
+            occurredAt: new Date().toISOString(),
+            properties: { path: '/pricing' },
+          },
+          {
+            eventId: 'd',
+            leadId: lead,
+            type: 'form_submit',
+            occurredAt: new Date().toISOString(),
+            properties: { form: 'demo' },
+          },
+        ],
+      },
+    });
+    expect(sent.status).toBe(200);
+    await scoreIn(lead, 'hot');
+
+    // Act: the schedule's payload, as of 60 days on.
+    const at = new Date(Date.now() + 60 * 86_400_000).toISOString();
+    const result = await stack.fireSchedule(`leadscore-${stage}-decay`, { at });
+    expect(result.ok, JSON.stringify(result)).toBe(true);
+    const sweep = JSON.parse((result as { payload: string }).payload) as {
+      complete: boolean;
+      visited: number;
+    };
+    expect(sweep.complete).toBe(true);
+    expect(sweep.visited).toBeGreaterThanOrEqual(1);
+
+    // Assess: one crossing down, caused by decay.
+    const down = await until(
+      () =>
+        notificationsOf(lead).find(
+          (p) => p.notification.type === 'band_crossing' && p.notification.direction === 'down',
+        ),
+      STREAM_MS,
+      lastError('notify-crossings'),
+    );
+    expect(down.notification).toMatchObject({ oldBand: 'hot', direction: 'down', cause: { kind: 'decay' } });
+    await scoreIn(lead, down.notification.newBand);
+    expect(notificationsOf(lead).filter((p) => p.notification.direction === 'down')).toHaveLength(1);
+  }, 300_000);
+
+  it('a sweep whose time runs short hands the rest to a fresh invocation of itself, through Lambda Invoke', async () => {
+    const decay = stack.lambda.function(fn('decay-sweep'));
+    const at = new Date(Date.now() + 90 * 86_400_000).toISOString();
+
+    // Act: the schedule's payload, to an invocation with 19 s of its time left (the sweep keeps a 20 s margin).
+    const result = await stack.invoke(
+      decay.name,
+      { at },
+      { elapsedMs: decay.timeoutSeconds * 1000 - 19_000 },
+    );
+
+    // Assess: it paused at the start and invoked its own ARN asynchronously, which finished the sweep.
+    expect(result.ok, JSON.stringify(result)).toBe(true);
+    const paused = JSON.parse((result as { payload: string }).payload) as {
+      complete: boolean;
+      resume: unknown;
+    };
+    expect(paused.complete).toBe(false);
+    const continued = await until(
+      () => stack.asyncInvocations.find((i) => i.functionName === decay.name && i.result),
+      STREAM_MS,
+    );
+    expect(continued.payload).toEqual({ at, resume: paused.resume });
+    expect(continued.result).toMatchObject({ ok: true });
+    expect(JSON.parse((continued.result as { payload: string }).payload)).toMatchObject({
+      at,
+      complete: true,
+    });
+    expect(stack.calls).toContainEqual({
+      caller: decay.name,
+      action: 'lambda:InvokeFunction',
+      resource: decay.arn,
+      by: 'sdk',
+    });
+  }, 300_000);
+
+  it('an erase (DELETE /v1/leads/{id}) leaves nothing of the lead', async () => {
+    const lead = uniqueId('erase');
+    await api('/v1/events', {
+      method: 'POST',
+      json: {
+        events: [{ eventId: 'x1', leadId: lead, type: 'download', occurredAt: new Date().toISOString() }],
+      },
+    });
+    await api(`/v1/leads/${lead}/attributes`, {
+      method: 'PUT',
+      json: { attributes: { email: `${lead}@acme.test` } },
+    });
+    expect((await itemsUnder('activities', `LEAD#${lead}`)).length).toBe(1);
+
+    const erased = await api(`/v1/leads/${lead}`, { method: 'DELETE' });
+    expect(erased.status).toBe(200);
+    expect(await itemsMentioning('activities', lead)).toEqual([]);
+    // Only the tombstone and the score marker remain, holding the id and nothing else.
+    const left = await until(async () => {
+      const items = await itemsMentioning('leads', lead);
+      return items.every((i) => i.entity === 'erased') ? items : undefined;
+    }, STREAM_MS);
+    for (const item of left)
+      expect(Object.keys(item).sort()).toEqual(
+        item.sk === 'ERASED' ? ['at', 'entity', 'leadId', 'pk', 'sk'] : ['entity', 'expiresAt', 'pk', 'sk'],
+      );
+    expect((await api(`/v1/leads/${lead}/export`)).status).toBe(404);
+  }, 300_000);
+
+  it('every route of the HTTP API answers through its bundle', async () => {
+    // Prepare: a known lead with a profile, a visitor to identify, a signed link.
+    const lead = uniqueId('routes');
+    const visitor = uniqueId('v');
+    const target = 'https://acme.test/pricing';
+    const token = signLeadToken(stack.signingSecret, { l: lead, x: Math.floor(Date.now() / 1000) + 3600 });
+    await api(`/v1/leads/${lead}/attributes`, {
+      method: 'PUT',
+      json: { attributes: { email: `${lead}@routes.test` } },
+    });
+    const model = parseYaml(
+      readFileSync(join(REPO, 'models/default.yaml'), 'utf8').replace('min: 25', 'min: 10'),
+    );
+
+    // Act: each route once, as a client would call it.
+    const calls: [string, string, unknown?][] = [
+      [
+        'GET',
+        `/r?${new URLSearchParams({ u: target, t: token, s: signRedirect(stack.signingSecret, target, token) })}`,
+      ],
+      ['POST', '/v1/identify', { anonymousId: visitor, leadId: lead }],
+      ['POST', `/v1/leads/${lead}/outcomes`, { outcome: 'won', occurredAt: new Date().toISOString() }],
+      ['GET', `/v1/leads/${lead}/export`],
+      ['GET', '/v1/leads?limit=5'],
+      ['GET', `/v1/leads/${lead}`],
+      ['GET', '/v1/accounts/routes.test'],
+      ['POST', '/v1/models/dry-run', { model }],
+      ['GET', '/v1/models/default/evaluation'],
+      ['GET', '/v1/models'],
+      ['GET', '/v1/notifications'],
+      ['GET', '/openapi.json'],
+      ['GET', '/dashboard'],
+      ['GET', '/dashboard/app.js'],
+    ];
+    const statuses: Record<string, number> = {};
+    for (const [method, path, json] of calls) {
+      const response = await api(path, { method, redirect: 'manual', ...(json !== undefined && { json }) });
+      statuses[`${method} ${path.split('?')[0]}`] = response.status;
+    }
+
+    // Assess: no route failed in its function (API Gateway's 500), each gave what it gives.
+    expect(statuses).toEqual({
+      'GET /r': 302,
+      'POST /v1/identify': 200,
+      [`POST /v1/leads/${lead}/outcomes`]: 201,
+      [`GET /v1/leads/${lead}/export`]: 200,
+      'GET /v1/leads': 200,
+      [`GET /v1/leads/${lead}`]: 200,
+      'GET /v1/accounts/routes.test': 200,
+      'POST /v1/models/dry-run': 200,
+      'GET /v1/models/default/evaluation': 404,
+      'GET /v1/models': 200,
+      'GET /v1/notifications': 200,
+      'GET /openapi.json': 200,
+      'GET /dashboard': 200,
+      'GET /dashboard/app.js': 200,
+    });
+  }, 300_000);
+
+  it('a poison stream record ends in the on-failure destination after its retries, alone', async () => {
+    // Prepare: a score whose state no version of the engine can read (a corrupt or foreign write).
+    const lead = uniqueId('poison');
+    await db.send(
+      new PutCommand({
+        TableName: stack.tables.leads,
+        Item: {
+          pk: `LEAD#${lead}`,
+          sk: 'SCORE#default',
+          entity: 'score',
+          model: 'default',
+          state: new Uint8Array([0xff, 0, 1, 2]),
+        },
+      }),
+    );
+
+    // Assess: the notifier's mapping gives up on it, and Lambda's record of that lands in the mapping's queue.
+    const mapping = stack.template.streamMappings().find((m) => m.functionName === fn('notify-crossings'))!;
+    const poison = await until(
+      () => stack.delivered.find((d) => JSON.stringify(d.keys).includes(`LEAD#${lead}`)),
+      STREAM_MS,
+    );
+    const failure = await until(
+      () =>
+        stack.destinations.find(
+          (d) =>
+            BigInt(d.record.DDBStreamBatchInfo.startSequenceNumber) <= BigInt(poison.sequenceNumber) &&
+            BigInt(poison.sequenceNumber) <= BigInt(d.record.DDBStreamBatchInfo.endSequenceNumber),
+        ),
+      240_000,
+    );
+    expect(failure.queueArn).toBe(mapping.onFailureArn);
+    expect(failure.record).toMatchObject({
+      requestContext: {
+        condition: 'RetryAttemptsExhausted',
+        functionArn: stack.lambda.function(fn('notify-crossings')).arn,
+      },
+      DDBStreamBatchInfo: { batchSize: 1, streamArn: mapping.streamArn },
+    });
+  }, 400_000);
+
+  it('a bundle finds the SDK outside itself, as in Lambda, and nothing else of this checkout', () => {
+    const require = createRequire(join(stack.lambda.taskRootOf(fn('pixel')), 'index.mjs'));
+    expect(require.resolve('@aws-sdk/client-dynamodb')).toContain(join(work, 'runtime', 'node_modules'));
+    // Bundled dependencies must be in the bundle: the runtime has none of them.
+    for (const bundled of ['zod', '@middy/core', '@aws-lambda-powertools/metrics'])
+      expect(() => require.resolve(bundled), bundled).toThrow();
+  });
+
+  it('docs/deploy.md lists each function’s permissions as the synthesised template grants them', () => {
+    const document = readFileSync(join(REPO, 'docs/deploy.md'), 'utf8');
+    expect(document, 'run `npm run docs:permissions`').toBe(
+      withPermissions(document, permissionsTable(stack.template)),
+    );
+  });
+
+  it('IAM: every AWS call made above is allowed by the calling function’s role in the template', async () => {
+    const report = await checkPermissions(stack.template, stack.calls);
+    console.log(
+      `IAM check: ${report.calls} calls (${report.distinct} distinct), ${report.denied.length} denied`,
+    );
+    for (const [name, grants] of report.unused)
+      console.log(
+        `  unused by ${name}: ${grants.map((g) => `${g.action} ${g.resource.split(':').slice(5).join(':')}`).join(', ')}`,
+      );
+    console.log(`  not run by this suite: ${report.idle.join(', ')}`);
+    expect(report.calls).toBeGreaterThan(0);
+    expect(report.denied).toEqual([]);
+
+    // The same check refuses what a role was not granted: the public pixel deleting from the leads table, or
+    // publishing notifications.
+    const pixel = stack.lambda.function(fn('pixel'));
+    const notifier = stack.lambda.function(fn('notify-crossings'));
+    const refused = await checkPermissions(stack.template, [
+      {
+        caller: pixel.name,
+        action: 'dynamodb:DeleteItem',
+        resource: arn('dynamodb', `table/${stack.tables.leads}`),
+        by: 'sdk',
+      },
+      { caller: pixel.name, action: 'sns:Publish', resource: notifier.environment.TOPIC_ARN!, by: 'sdk' },
+    ]);
+    expect(refused.denied.map((d) => d.result)).toEqual(['ImplicitlyDenied', 'ImplicitlyDenied']);
+  });
+});
