@@ -21,6 +21,7 @@ import { functionName } from '../shared/names.ts';
 import type { TableDefinition } from '../shared/store/tables.ts';
 
 const ACTIONS: Record<TableAccess, string[]> = {
+  append: ['dynamodb:PutItem'],
   read: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'],
   write: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem'],
   delete: ['dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'],
@@ -30,6 +31,11 @@ const ACTIONS: Record<TableAccess, string[]> = {
 /** The DynamoDB actions a table use grants (docs/deploy.md and the template tests read them from here too). */
 export function tableActions(use: TableUse): string[] {
   return [...new Set(use.access.flatMap((a) => ACTIONS[a]))].sort();
+}
+
+/** On an index only reads that take an index apply: Query, and Scan where the table may be scanned. */
+export function indexActions(use: TableUse): string[] {
+  return tableActions(use).filter((a) => a === 'dynamodb:Query' || a === 'dynamodb:Scan');
 }
 
 export interface TableRef {
@@ -173,12 +179,14 @@ export class LeadscoreFunction extends Construct {
     const fn = this.fn;
     const table = (variable: string, ref: TableRef, use: TableUse) => {
       fn.addEnvironment(variable, ref.tableName);
-      fn.addToRolePolicy(
-        new PolicyStatement({
-          actions: tableActions(use),
-          resources: [ref.tableArn, ...(use.indexes ?? []).map((i) => `${ref.tableArn}/index/${i}`)],
-        }),
-      );
+      fn.addToRolePolicy(new PolicyStatement({ actions: tableActions(use), resources: [ref.tableArn] }));
+      if (use.indexes?.length)
+        fn.addToRolePolicy(
+          new PolicyStatement({
+            actions: indexActions(use),
+            resources: use.indexes.map((i) => `${ref.tableArn}/index/${i}`),
+          }),
+        );
     };
     if (uses.activities) table('ACTIVITIES_TABLE', resources.activities, uses.activities);
     if (uses.leads) table('LEADS_TABLE', resources.leads, uses.leads);
@@ -186,7 +194,13 @@ export class LeadscoreFunction extends Construct {
       fn.addEnvironment('ACTIVITY_RETENTION_DAYS', String(resources.activityRetentionDays));
     if (uses.signingSecret) {
       fn.addEnvironment('SIGNING_SECRET_ARN', resources.signingSecret.secretArn);
-      resources.signingSecret.grantRead(fn);
+      // Reading the value is all it does (grantRead would add DescribeSecret); the secret's key is AWS-managed.
+      fn.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['secretsmanager:GetSecretValue'],
+          resources: [resources.signingSecret.secretArn],
+        }),
+      );
     }
     if (uses.notifications) {
       fn.addEnvironment('TOPIC_ARN', resources.notifications.topicArn);

@@ -124,6 +124,11 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
 
   // The handlers read their configuration when first imported, exactly as a Lambda cold start does.
   Object.assign(process.env, {
+    // The account and region the runtime plays, for the SDK clients handlers make (Lambda Invoke, found through
+    // AWS_ENDPOINT_URL_LAMBDA): the same default chain as in AWS, where the runtime supplies these.
+    AWS_REGION: LOCAL_AWS.region,
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
     DASHBOARD_DIR: dashboardDir,
     ACTIVITIES_TABLE: tables.activities,
     LEADS_TABLE: tables.leads,

@@ -8,11 +8,7 @@ let client: LambdaClient | undefined;
  * the SDK finds it through its own AWS_ENDPOINT_URL_LAMBDA. The client is made on first use, not at cold start.
  */
 export async function invokeAsync(functionName: string, payload: unknown): Promise<void> {
-  client ??= new LambdaClient(
-    process.env.AWS_ENDPOINT_URL_LAMBDA
-      ? { region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
-      : {},
-  );
+  client ??= new LambdaClient({});
   const out = await client.send(
     new InvokeCommand({
       FunctionName: functionName,

@@ -13,8 +13,11 @@ import type { StreamConsumer } from './streams.ts';
  * says so. docs/deploy.md lists each function's permissions as the synthesised template grants them.
  */
 
-/** What a function may do with a table: each kind is a fixed set of DynamoDB actions (infra/functions.ts). */
-export type TableAccess = 'read' | 'write' | 'delete' | 'scan';
+/**
+ * What a function may do with a table: each kind is a fixed set of DynamoDB actions (infra/functions.ts).
+ * `append` is a conditional put and nothing else: what the public ingest paths need on the ledger.
+ */
+export type TableAccess = 'append' | 'read' | 'write' | 'delete' | 'scan';
 export type IndexName = 'decay' | 'rank' | 'account';
 
 export interface TableUse {
@@ -95,21 +98,21 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   {
     handler: 'pixel',
     trigger: http(get('/p.gif', false)),
-    uses: { activities: { access: ['write'] }, leads: READS_LEADS, signingSecret: true },
+    uses: { activities: { access: ['append'] }, leads: READS_LEADS, signingSecret: true },
     memoryMb: 256,
     timeoutSeconds: 5,
   },
   {
     handler: 'redirect',
     trigger: http(get('/r', false)),
-    uses: { activities: { access: ['write'] }, leads: READS_LEADS, signingSecret: true },
+    uses: { activities: { access: ['append'] }, leads: READS_LEADS, signingSecret: true },
     memoryMb: 256,
     timeoutSeconds: 5,
   },
   {
     handler: 'post-events',
     trigger: http({ method: 'POST', path: '/v1/events', auth: true }),
-    uses: { activities: { access: ['write'] }, leads: READS_LEADS },
+    uses: { activities: { access: ['append'] }, leads: READS_LEADS },
     memoryMb: 512,
     timeoutSeconds: 15,
   },
