@@ -16,6 +16,12 @@ export const DatasetLeadSchema = z.strictObject({
 });
 export type DatasetLead = z.infer<typeof DatasetLeadSchema>;
 
+/**
+ * import, evaluate and train fail (exit 1) when they skip more than this share of their input: figures from the
+ * few leads left would describe a different population, and an AUC from five leads is no AUC.
+ */
+export const MAX_SKIPPED_SHARE = 0.01;
+
 export const isConverted = (lead: DatasetLead) => lead.outcome === 'converted' || lead.outcome === 'won';
 export const hasOutcome = (lead: DatasetLead) => lead.outcome !== undefined && lead.outcome !== null;
 
