@@ -35,9 +35,22 @@ export function fromSynthetic(lead: SyntheticLead): DatasetLead {
   };
 }
 
+/**
+ * A dataset that can be read more than once: an array in tests, a file streamed afresh on each call in the CLI,
+ * so that a million leads never sit in memory together.
+ */
+export type DatasetSource =
+  | readonly DatasetLead[]
+  | (() => AsyncIterable<DatasetLead> | Iterable<DatasetLead>);
+
+export function leadsOf(source: DatasetSource): AsyncIterable<DatasetLead> | Iterable<DatasetLead> {
+  return typeof source === 'function' ? source() : source;
+}
+
 /** The time a dataset is scored at by default: just after its last activity. */
-export function lastActivityTime(leads: Iterable<DatasetLead>): number {
+export async function lastActivityTime(source: DatasetSource): Promise<number> {
   let last = 0;
-  for (const lead of leads) for (const a of lead.activities) last = Math.max(last, Date.parse(a.occurredAt));
+  for await (const lead of leadsOf(source))
+    for (const a of lead.activities) last = Math.max(last, Date.parse(a.occurredAt));
   return last + 1;
 }
