@@ -51,7 +51,7 @@ docs/evaluation.md explains the report.`,
       }
     });
     const leads = datasetFile(values.data);
-    const at = values.at === undefined ? await lastActivityTime(leads) : parseAt(values.at);
+    const at = values.at === undefined ? await lastActivityTime(leads, Date.now()) : parseAt(values.at);
     const evaluations: Evaluation[] = [];
     for (const model of models) {
       try {

@@ -2,10 +2,12 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { stringify } from 'yaml';
 import { lastActivityTime } from '../shared/evaluation/dataset.ts';
 import {
+  crossValidate,
   EVEN_ODDS_SCORE,
   type ModelDocument,
   POINTS_TO_DOUBLE_ODDS,
   TrainingError,
+  type TrainOptions,
   train,
 } from '../shared/evaluation/train.ts';
 import { parseModel } from '../shared/model/parse.ts';
@@ -16,7 +18,7 @@ import { printVerdicts } from './verdicts.ts';
 
 export const runTrain: Command = {
   summary: 'Learn a scorecard (points that add up) from outcomes, and measure it on held-out leads',
-  usage: `Usage: leadscore train --data <file.ndjson> --out <model.yaml> [--base <model>] [--seed <n>] [--holdout <share>]
+  usage: `Usage: leadscore train --data <file.ndjson> --out <model.yaml> [--base <model>] [--seed <n>] [--holdout <share> | --folds <k>]
                        [--at <ISO time>] [--exclude <attribute,...>] [--l2 <n>] [--min-support <n>]
                        [--min-per-class <n>] [--id <model id>]
 
@@ -26,6 +28,8 @@ export const runTrain: Command = {
                    (its points are ignored, the training learns them)
   --seed           seeds the stratified hold-out (default 1): same data, same seed, same model
   --holdout        share of converted and of lost leads held out to measure the model (default 0.25)
+  --folds          stratified k-fold cross-validation instead: k models, each measured on another k-th of the
+                   leads; writes the first, with the mean and spread of the k held-out AUCs in its record
   --at             terms as of this time (default: just after the dataset's last activity)
   --exclude        attributes known only after a sale (set by sales): never learned from
   --l2             L2 prior on the weights, in logits (default 10): larger pulls rare terms harder to zero
@@ -45,6 +49,7 @@ written all the same, to read.`,
       base: { type: 'string' },
       seed: { type: 'string' },
       holdout: { type: 'string' },
+      folds: { type: 'string' },
       at: { type: 'string' },
       exclude: { type: 'string' },
       l2: { type: 'string' },
@@ -63,13 +68,16 @@ written all the same, to read.`,
     const holdout = number('holdout', values.holdout);
     if (holdout !== undefined && (holdout <= 0 || holdout >= 1))
       throw new UsageError(`--holdout "${values.holdout}" must be a share between 0 and 1`);
+    const folds = number('folds', values.folds);
+    if (folds !== undefined && (!Number.isInteger(folds) || folds < 2 || holdout !== undefined))
+      throw new UsageError('--folds takes a whole number of at least 2, and not with --holdout');
     const leads = datasetFile(values.data);
-    const at = values.at === undefined ? await lastActivityTime(leads) : parseAt(values.at);
+    const at = values.at === undefined ? await lastActivityTime(leads, Date.now()) : parseAt(values.at);
     const started = Date.now();
     const optional = <K extends string>(key: K, value: number | undefined) =>
       (value === undefined ? {} : { [key]: value }) as { [P in K]?: number };
     try {
-      const result = await train(leads, {
+      const trainOptions: TrainOptions = {
         ...(base && { base }),
         at,
         seed: number('seed', values.seed) ?? 1,
@@ -86,7 +94,14 @@ written all the same, to read.`,
             );
           if (stage === 'fit') process.stderr.write(`  fitting: iteration ${done + 1}\n`);
         },
-      });
+      };
+      const result = folds
+        ? await crossValidate(leads, trainOptions, folds, (fold, auc) =>
+            process.stderr.write(
+              `  fold ${fold + 1} of ${folds}: AUC ${auc?.toFixed(3) ?? 'n/a'} held out\n`,
+            ),
+          )
+        : await train(leads, trainOptions);
       writeFileSync(
         values.out,
         `# Trained by leadscore train on ${values.data}; see docs/evaluation.md.\n${stringify(result.document)}`,
@@ -97,6 +112,10 @@ written all the same, to read.`,
         `trained "${result.model.model}" on ${result.trainLeads} leads (held out ${result.holdoutLeads}, stratified, seed ${doc.training.holdoutSeed}): ` +
           `AUC ${result.trainAuc?.toFixed(3)} on training, ${result.holdoutAuc?.toFixed(3) ?? 'n/a'} held out`,
       );
+      if (folds)
+        console.log(
+          `  ${folds}-fold cross-validation: AUC ${doc.training.cvAuc.toFixed(3)} held out (sd ${doc.training.cvAucSd.toFixed(3)} over the folds)`,
+        );
       console.log(
         `  score = ${doc.score.base} + sum of points; every ${POINTS_TO_DOUBLE_ODDS} points double the odds, ${EVEN_ODDS_SCORE} is even odds`,
       );

@@ -47,10 +47,13 @@ export function leadsOf(source: DatasetSource): AsyncIterable<DatasetLead> | Ite
   return typeof source === 'function' ? source() : source;
 }
 
-/** The time a dataset is scored at by default: just after its last activity. */
-export async function lastActivityTime(source: DatasetSource): Promise<number> {
-  let last = 0;
+/**
+ * The time a dataset is scored at by default: just after its last activity; `otherwise` (the caller's clock)
+ * when it has none, as an export of profiles and outcomes alone.
+ */
+export async function lastActivityTime(source: DatasetSource, otherwise = 0): Promise<number> {
+  let last = Number.NEGATIVE_INFINITY;
   for await (const lead of leadsOf(source))
     for (const a of lead.activities) last = Math.max(last, Date.parse(a.occurredAt));
-  return last + 1;
+  return last === Number.NEGATIVE_INFINITY ? otherwise : last + 1;
 }

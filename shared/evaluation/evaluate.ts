@@ -202,7 +202,8 @@ function sourceOf(model: CompiledModel): Map<string, string> {
     else if (isInactivityRule(rule)) sources.set(rule.id, 'idle');
     else if (isComboRule(rule)) sources.set(rule.id, rule.id);
   }
-  for (const rule of model.source.fit.rules) sources.set(rule.id, rule.attribute);
+  for (const rule of model.source.fit.rules)
+    sources.set(rule.id, rule.and ? `${rule.attribute}+${rule.and.attribute}` : rule.attribute);
   return sources;
 }
 

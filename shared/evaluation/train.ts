@@ -6,7 +6,7 @@ import { type Candidate, candidates, DatasetProfile } from './candidates.ts';
 import { type DatasetSource, hasOutcome, isConverted, leadsOf } from './dataset.ts';
 import { fitLogistic, SparseRows } from './fit.ts';
 import { rocAuc } from './metrics.ts';
-import { cutoff, HashList, isHeldOut, type Split, splitHash, splitRecord } from './split.ts';
+import { HashList, isHeldOut, type Split, splitFor, splitHash, splitRecord } from './split.ts';
 import { LEADS_PER_TERM, suspectedLeaks, trainingVerdicts, type Verdict } from './verdicts.ts';
 
 export class TrainingError extends Error {
@@ -34,6 +34,8 @@ export interface TrainOptions {
   seed: number;
   /** Share of converted and of lost leads held out to measure the model (default 0.25). */
   holdout?: number;
+  /** Which part of the data to hold out, counting in shares of `holdout` (cross-validation; default 0). */
+  fold?: number;
   /** L2 penalty on the weights, in logits (default 10): the prior that pulls rare terms to zero. */
   l2?: number;
   /** Fewest converted and fewest lost leads in the training part (default 30 each). */
@@ -101,12 +103,12 @@ export async function train(dataset: DatasetSource, options: TrainOptions): Prom
     (isConverted(lead) ? hashes.converted : hashes.lost).push(splitHash(options.seed, lead.leadId));
     if (!options.base) profile.observe(lead);
   }
-  const split: Split = {
-    seed: options.seed,
+  const split: Split = splitFor(
+    options.seed,
+    { converted: hashes.converted.values(), lost: hashes.lost.values() },
     share,
-    convertedBelow: cutoff(hashes.converted.values(), share),
-    lostBelow: cutoff(hashes.lost.values(), share),
-  };
+    options.fold ?? 0,
+  );
   const positives = hashes.converted.length - Math.round(share * hashes.converted.length);
   const negatives = hashes.lost.length - Math.round(share * hashes.lost.length);
   if (positives < minPerClass || negatives < minPerClass)
@@ -295,6 +297,35 @@ export async function train(dataset: DatasetSource, options: TrainOptions): Prom
     alone,
     verdicts,
   };
+}
+
+/**
+ * Stratified k-fold cross-validation: trains k times, each time holding out another k-th of each outcome, and
+ * returns the model of the first fold with the figures of all in its record (cvFolds, cvAuc, cvAucSd).
+ */
+export async function crossValidate(
+  dataset: DatasetSource,
+  options: TrainOptions,
+  folds: number,
+  progress?: (fold: number, auc: number | undefined) => void,
+): Promise<TrainResult & { foldAucs: number[] }> {
+  const results: TrainResult[] = [];
+  for (let fold = 0; fold < folds; fold++) {
+    const result = await train(dataset, { ...options, holdout: 1 / folds, fold });
+    progress?.(fold, result.holdoutAuc);
+    results.push(result);
+  }
+  const aucs = results.map((r) => r.holdoutAuc ?? Number.NaN);
+  const mean = aucs.reduce((s, a) => s + a, 0) / folds;
+  const sd = Math.sqrt(aucs.reduce((s, a) => s + (a - mean) ** 2, 0) / Math.max(1, folds - 1));
+  const first = results[0]!;
+  first.document.training = {
+    ...first.document.training,
+    cvFolds: folds,
+    cvAuc: round(mean, 4),
+    cvAucSd: round(sd, 4),
+  };
+  return { ...first, model: validated(first.document, 'the trained model'), foldAucs: aucs };
 }
 
 /** The base model with one point per firing and per matching fit rule, and nothing that would bend the sum. */

@@ -58,7 +58,8 @@ const planted = rocAuc(
     .map((l) => ({ score: -4.5 + 5 * l.intent + 2.5 * l.fit, converted: l.converted })),
 )!;
 
-describe('leadscore train without a base: a scorecard learned from outcomes', () => {
+// Training takes seconds; on a busy shared machine, many: no test here is about speed.
+describe('leadscore train without a base: a scorecard learned from outcomes', { timeout: 120_000 }, () => {
   it('recovers the planted signal from attributes and activities alone, and measures itself honestly', async () => {
     const learned = await aucOf(model);
     expect(learned).toBeGreaterThan((await aucOf(blind)) + 0.2);
@@ -159,7 +160,7 @@ describe('leadscore train without a base: a scorecard learned from outcomes', ()
   });
 });
 
-describe('leadscore train --base: re-weighting existing rules', () => {
+describe('leadscore train --base: re-weighting existing rules', { timeout: 120_000 }, () => {
   it('learns the rules of the base model, beating the hand-written points, with points that add up', async () => {
     const reweighted = await train(data, { base, at: AT, seed: 7 });
     const trained = compileModel(reweighted.model);
