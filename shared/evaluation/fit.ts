@@ -55,8 +55,8 @@ function grow<T extends Int32Array | Float64Array | Uint8Array>(a: T, length: nu
 }
 
 /**
- * Fits weights for columns 0..d-1 and an intercept (not penalised) on the rows whose `use(i)` is true. Returns
- * [intercept, ...weights].
+ * Fits weights for columns 0..d-1 and an intercept (not penalised) on the rows whose `use(i)` is true; columns
+ * with `keep[j]` false are held at zero (without copying the rows). Returns [intercept, ...weights].
  */
 export function fitLogistic(
   rows: SparseRows,
@@ -64,6 +64,7 @@ export function fitLogistic(
   l2: number,
   use: (i: number) => boolean,
   progress?: (iteration: number) => void,
+  keep?: readonly boolean[],
 ): Float64Array {
   const beta = new Float64Array(d + 1);
   const weights = beta.subarray(1);
@@ -85,6 +86,7 @@ export function fitLogistic(
       active.push(0);
       values.push(1);
       rows.each(i, (c, v) => {
+        if (keep && !keep[c]) return;
         active.push(c + 1);
         values.push(v);
       });
@@ -98,6 +100,7 @@ export function fitLogistic(
     for (let j = 1; j <= d; j++) {
       gradient[j]! -= l2 * beta[j]!;
       hessian[j]![j]! += l2;
+      if (keep && !keep[j - 1]) gradient[j] = 0;
     }
     hessian[0]![0]! += 1e-9;
     const step = solve(hessian, gradient);

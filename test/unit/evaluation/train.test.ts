@@ -100,8 +100,11 @@ describe('leadscore train without a base: a scorecard learned from outcomes', { 
   it('gives a value seen on one lead no points, and keeps every weight moderate', () => {
     const rules = scorecard.model.fit.rules;
     expect(rules.some((r) => r.attribute === 'doNotCall' || r.and?.attribute === 'doNotCall')).toBe(false);
+    const { minSupport, interactionMinSupport } = scorecard.document.training;
+    expect(interactionMinSupport).toBeLessThan(minSupport);
     for (const term of scorecard.terms) {
-      expect(term.support).toBeGreaterThanOrEqual(scorecard.document.training.minSupport);
+      const interaction = rules.some((r) => r.id === term.rule && r.and);
+      expect(term.support).toBeGreaterThanOrEqual(interaction ? interactionMinSupport : minSupport);
       expect(Math.abs(term.points)).toBeLessThan(60);
     }
   });
