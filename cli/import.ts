@@ -92,6 +92,7 @@ export function readYaml(file: string): unknown {
   } catch (error) {
     if (!(error instanceof YAMLError)) throw error;
     const at = error.linePos?.[0];
-    throw new InputError(`${file}${at ? `:${at.line}:${at.col}` : ''}: ${error.message.split('\n')[0]}`);
+    const message = error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+    throw new InputError(`${file}${at ? `:${at.line}:${at.col}` : ''}: ${message}`);
   }
 }

@@ -128,7 +128,9 @@ export async function* importCsv(
   report: ImportReport,
   now: number,
 ): AsyncGenerator<DatasetLead> {
-  report.encoding = await sniffEncoding(file);
+  report.encoding = await sniffEncoding(file).catch((error: NodeJS.ErrnoException) => {
+    throw new MappingError(error.code === 'ENOENT' ? 'no such file' : error.message);
+  });
   const decoder = new TextDecoder(report.encoding);
   const decode = new Transform({
     transform(chunk: Buffer, _encoding, done) {
