@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { lastActivityTime } from '../shared/evaluation/dataset.ts';
-import { type Evaluation, EvaluationError, evaluate } from '../shared/evaluation/evaluate.ts';
+import { type Evaluation, EvaluationError, evaluate, forPublishing } from '../shared/evaluation/evaluate.ts';
 import { renderReport } from '../shared/evaluation/report.ts';
 import { loadModels } from '../shared/models.ts';
 import { EvaluationStore } from '../shared/store/evaluations.ts';
@@ -88,7 +88,7 @@ docs/evaluation.md explains the report.`,
     if (values.publish) {
       const target = targetOf({ dataDir: values['data-dir'], stage: values.stage, region: values.region });
       const store = new EvaluationStore(target.client, target.tables);
-      for (const e of evaluations) await store.publish(e.model, e, Date.now());
+      for (const e of evaluations) await store.publish(e.model, forPublishing(e), Date.now());
       target.client.destroy();
       console.log(
         `published to ${target.where}: GET /v1/models/${evaluations.map((e) => e.model).join(', ')}/evaluation`,

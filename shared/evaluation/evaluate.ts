@@ -193,6 +193,28 @@ export async function evaluate(
   };
 }
 
+/** Rows of the long lists kept in a published evaluation: a DynamoDB item holds at most 400 KB. */
+const PUBLISHED_ROWS = 300;
+
+/**
+ * The evaluation as published (`evaluate --publish`): the points table and the rule evidence cut to their
+ * PUBLISHED_ROWS largest rows, with how many were left out. A learned model can have well over a thousand
+ * rules; the whole table stays in the model file and in the report.
+ */
+export function forPublishing(
+  evaluation: Evaluation,
+): Evaluation & { omitted?: { points: number; rules: number } } {
+  const points = Math.max(0, evaluation.points.length - PUBLISHED_ROWS);
+  const rules = Math.max(0, evaluation.rules.length - PUBLISHED_ROWS);
+  if (points === 0 && rules === 0) return evaluation;
+  return {
+    ...evaluation,
+    points: evaluation.points.slice(0, PUBLISHED_ROWS),
+    rules: evaluation.rules.slice(0, PUBLISHED_ROWS),
+    omitted: { points, rules },
+  };
+}
+
 /** What each rule reads: a fit rule its attribute, an event rule its activity type. */
 function sourceOf(model: CompiledModel): Map<string, string> {
   const sources = new Map<string, string>();

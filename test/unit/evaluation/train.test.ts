@@ -181,3 +181,27 @@ describe('leadscore train --base: re-weighting existing rules', { timeout: 120_0
     }
   });
 });
+
+describe('a published evaluation', () => {
+  it('fits in a DynamoDB item (400 KB) however many rules the model has', async () => {
+    const { forPublishing } = await import('../../../shared/evaluation/evaluate.ts');
+    const measured = await evaluate(model, data, AT);
+    const many = {
+      ...measured,
+      points: Array.from({ length: 3000 }, (_, i) => ({
+        rule: `rule-${i}-${'x'.repeat(50)}`,
+        source: 'attribute+other',
+        description: `a description of rule ${i} ${'y'.repeat(60)}`,
+        points: i / 7,
+      })),
+      rules: Array.from({ length: 3000 }, (_, i) => ({
+        ...measured.rules[0]!,
+        rule: `rule-${i}-${'x'.repeat(50)}`,
+      })),
+    };
+    const published = forPublishing(many);
+    expect(Buffer.byteLength(JSON.stringify(published))).toBeLessThan(350_000);
+    expect(published.omitted).toEqual({ points: 2700, rules: 2700 });
+    expect(forPublishing(measured)).toBe(measured);
+  });
+});
