@@ -24,14 +24,16 @@ export async function run(): Promise<void> {
   const generationSeconds = Number(process.hrtime.bigint() - generating) / 1e9;
 
   const evaluating = process.hrtime.bigint();
-  const result = evaluate(
+  const result = await evaluate(
     model!,
     (function* () {
       for (const lead of leads()) yield fromSynthetic(lead);
     })(),
     at,
-    (n) => {
-      if (n % 100_000 === 0) process.stderr.write(`  ${fmt(n)} leads\n`);
+    {
+      progress: (n) => {
+        if (n % 100_000 === 0) process.stderr.write(`  ${fmt(n)} leads\n`);
+      },
     },
   );
   const totalSeconds = Number(process.hrtime.bigint() - evaluating) / 1e9;
@@ -44,6 +46,9 @@ export async function run(): Promise<void> {
     `generating alone ${generationSeconds.toFixed(1)} s; generating and evaluating ${totalSeconds.toFixed(1)} s; ` +
       `evaluation ${fmt(perSecond)} leads/s (${fmt(activities / evaluationSeconds)} activities/s) on one core`,
   );
+  // The whole process's peak resident memory (kB on Linux): the figure the 2 GB budget is about.
+  const peakRssMiB = Math.round(process.resourceUsage().maxRSS / 1024);
+  console.log(`peak resident memory ${fmt(peakRssMiB)} MiB`);
   record('evaluate', {
     leads: LEADS,
     activities,
@@ -53,5 +58,6 @@ export async function run(): Promise<void> {
     totalSeconds: Math.round(totalSeconds * 10) / 10,
     auc: result.auc,
     heapMiB: Math.round(process.memoryUsage().heapUsed / 2 ** 20),
+    peakRssMiB,
   });
 }

@@ -1,23 +1,41 @@
-import { type DatasetLead, DatasetLeadSchema } from '../shared/evaluation/dataset.ts';
+import { type DatasetLead, DatasetLeadSchema, MAX_SKIPPED_SHARE } from '../shared/evaluation/dataset.ts';
 import { LeadDirectory } from '../shared/store/leads.ts';
 import { Ledger, type Source } from '../shared/store/ledger.ts';
+import { InputError } from './main.ts';
 import { type LineProblem, readNdjson, reportProblems } from './ndjson.ts';
 import type { Target } from './target.ts';
 
-/** Reads a dataset (NDJSON, one lead a line) into memory, reporting bad lines, with progress on stderr. */
-export async function readDataset(file: string): Promise<DatasetLead[]> {
-  const problems: LineProblem[] = [];
-  const leads: DatasetLead[] = [];
-  const started = Date.now();
-  for await (const lead of readNdjson(file, DatasetLeadSchema, problems)) {
-    leads.push(lead);
-    if (leads.length % 50_000 === 0)
-      process.stderr.write(
-        `  read ${leads.length.toLocaleString('en-US')} leads (${Math.round((Date.now() - started) / 1000)} s)\n`,
+/**
+ * A dataset file (NDJSON, one lead a line) as a source that streams it afresh on each pass, so no command holds
+ * the whole file. The first pass reports bad lines on stderr and fails, with exit 1, when more than
+ * MAX_SKIPPED_SHARE of the lines are bad or a lead id comes twice: figures from what is left would describe
+ * another population.
+ */
+export function datasetFile(file: string): () => AsyncIterable<DatasetLead> {
+  let checked = false;
+  return async function* () {
+    const problems: LineProblem[] = [];
+    const ids = checked ? undefined : new Map<string, number>();
+    let lines = 0;
+    for await (const lead of readNdjson(file, DatasetLeadSchema, problems, (n) => {
+      lines = n;
+    })) {
+      if (ids) {
+        const first = ids.get(lead.leadId);
+        if (first !== undefined)
+          throw new InputError(`${file}:${lines}: lead id "${lead.leadId}" is also on line ${first}`);
+        ids.set(lead.leadId, lines);
+      }
+      yield lead;
+    }
+    if (checked) return;
+    checked = true;
+    reportProblems(file, problems);
+    if (problems.length > MAX_SKIPPED_SHARE * lines)
+      throw new InputError(
+        `${file}: ${problems.length} of ${lines} lines skipped, more than ${MAX_SKIPPED_SHARE * 100} %: the figures would describe the few leads left, not the export`,
       );
-  }
-  reportProblems(file, problems);
-  return leads;
+  };
 }
 
 /** Progress lines on stderr for long runs: every `every` leads, with the rate. */

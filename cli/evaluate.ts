@@ -1,34 +1,40 @@
 import { writeFileSync } from 'node:fs';
 import { lastActivityTime } from '../shared/evaluation/dataset.ts';
-import { type Evaluation, evaluate } from '../shared/evaluation/evaluate.ts';
+import { type Evaluation, EvaluationError, evaluate, forPublishing } from '../shared/evaluation/evaluate.ts';
 import { renderReport } from '../shared/evaluation/report.ts';
 import { loadModels } from '../shared/models.ts';
 import { EvaluationStore } from '../shared/store/evaluations.ts';
 import { parse, parseAt } from './args.ts';
-import { progress, readDataset } from './dataset.ts';
+import { datasetFile, progress } from './dataset.ts';
 import { type Command, InputError, UsageError } from './main.ts';
 import { targetOf } from './target.ts';
+import { printVerdicts } from './verdicts.ts';
 
 export const runEvaluate: Command = {
   summary: 'Backtest a model against real outcomes: AUC, lift by decile, bands, thresholds, an HTML report',
-  usage: `Usage: leadscore evaluate --model <file> --data <file.ndjson> [--compare <file>] [--at <ISO time>] [--out <name>]
+  usage: `Usage: leadscore evaluate --model <file> --data <file.ndjson> [--compare <file>] [--held-out] [--at <ISO time>] [--out <name>]
 
   --model    the model to evaluate
   --data     leads with their activities and outcomes, one JSON object a line:
              {"leadId", "attributes", "activities": [...], "outcome": "converted" | "won" | "lost" | null}
   --compare  a second model, side by side on the same leads
+  --held-out count only the leads a trained model was not trained on (by the split it records); without it,
+             the report says how many of the leads trained the model
   --at       score every lead as of this time, seeing only activities up to it (default: just after the
              dataset's last activity); set it to when sales took the leads over, to backtest honestly
   --out      write <name>.html (the report) and <name>.json (default: evaluation)
   --publish  also keep the evaluation where GET /v1/models/{id}/evaluation (and the dashboard) finds it: in the
              running local runtime (--data-dir), or in a deployed stack's table with --stage <stage>
 
-Prints a compact summary. Leads without an outcome are scored but not counted. docs/evaluation.md explains the report.`,
+Prints verdicts, then a compact summary. Leads without an outcome are scored but not counted. Exits 1 when a
+verdict fails a model (inverted, probable leakage), or more than 1 % of the lines cannot be read.
+docs/evaluation.md explains the report.`,
   async run(args) {
     const { values } = parse(args, {
       model: { type: 'string' },
       data: { type: 'string' },
       compare: { type: 'string' },
+      'held-out': { type: 'boolean' },
       at: { type: 'string' },
       out: { type: 'string' },
       publish: { type: 'boolean' },
@@ -44,20 +50,33 @@ Prints a compact summary. Leads without an outcome are scored but not counted. d
         throw new InputError((error as Error).message);
       }
     });
-    const leads = await readDataset(values.data);
-    const at = values.at === undefined ? lastActivityTime(leads) : parseAt(values.at);
-    const evaluations: Evaluation[] = models.map((model) =>
-      evaluate(model, leads, at, progress(`${model.id}: scored`)),
-    );
+    const leads = datasetFile(values.data);
+    const at = values.at === undefined ? await lastActivityTime(leads, Date.now()) : parseAt(values.at);
+    const evaluations: Evaluation[] = [];
+    for (const model of models) {
+      try {
+        evaluations.push(
+          await evaluate(model, leads(), at, {
+            progress: progress(`${model.id}: scored`, 100_000),
+            heldOut: values['held-out'] === true,
+          }),
+        );
+      } catch (error) {
+        if (error instanceof EvaluationError) throw new InputError(error.message);
+        throw error;
+      }
+    }
     const out = values.out ?? 'evaluation';
     writeFileSync(
       `${out}.json`,
       `${JSON.stringify(evaluations.length === 1 ? evaluations[0] : evaluations, null, 2)}\n`,
     );
     writeFileSync(`${out}.html`, renderReport(evaluations));
+    let failed = false;
     for (const e of evaluations) {
+      if (printVerdicts(e.verdicts, evaluations.length > 1 ? `${e.model}: ` : '')) failed = true;
       console.log(
-        `${e.model} v${e.version}: ${e.withOutcome} leads with an outcome, ${(e.conversionRate * 100).toFixed(1)}% converted; ` +
+        `${e.model} v${e.version}: ${e.withOutcome} ${e.sample === 'held-out' ? 'held-out ' : ''}leads with an outcome, ${(e.conversionRate * 100).toFixed(1)}% converted; ` +
           `AUC ${e.auc === undefined ? 'n/a (needs both outcomes)' : e.auc.toFixed(3)}; ` +
           `top decile ${((e.deciles[0]?.conversionRate ?? 0) * 100).toFixed(1)}% (lift ${(e.deciles[0]?.lift ?? 0).toFixed(2)}x)`,
       );
@@ -69,12 +88,12 @@ Prints a compact summary. Leads without an outcome are scored but not counted. d
     if (values.publish) {
       const target = targetOf({ dataDir: values['data-dir'], stage: values.stage, region: values.region });
       const store = new EvaluationStore(target.client, target.tables);
-      for (const e of evaluations) await store.publish(e.model, e, Date.now());
+      for (const e of evaluations) await store.publish(e.model, forPublishing(e), Date.now());
       target.client.destroy();
       console.log(
         `published to ${target.where}: GET /v1/models/${evaluations.map((e) => e.model).join(', ')}/evaluation`,
       );
     }
-    return 0;
+    return failed ? 1 : 0;
   },
 };

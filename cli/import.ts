@@ -1,6 +1,7 @@
-import { createWriteStream, readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
-import { type ImportReport, importCsv, MappingError, MappingSchema } from '../shared/evaluation/import.ts';
+import { createWriteStream, readFileSync, renameSync, rmSync } from 'node:fs';
+import { parse as parseYaml, YAMLError } from 'yaml';
+import { MAX_SKIPPED_SHARE } from '../shared/evaluation/dataset.ts';
+import { emptyReport, importCsv, MappingError, MappingSchema } from '../shared/evaluation/import.ts';
 import { formatPath } from '../shared/model/parse.ts';
 import { parse } from './args.ts';
 import { leadWriter } from './dataset.ts';
@@ -17,7 +18,8 @@ export const runImport: Command = {
   --load     also load them into the running local runtime (profiles, activities, outcomes), where they
              are scored like any other lead
 
-Rows it cannot read are reported with their line and reason; the rest go on.`,
+Rows it cannot read are reported with their line and reason and skipped; a field it cannot read is dropped
+and the lead kept. Exits 1 when more than ${MAX_SKIPPED_SHARE * 100} % of the rows are skipped, or a lead id is repeated.`,
   async run(args) {
     const { values } = parse(args, {
       data: { type: 'string' },
@@ -29,20 +31,16 @@ Rows it cannot read are reported with their line and reason; the rest go on.`,
     if (!values.data || !values.mapping) throw new UsageError('--data and --mapping are required');
     if (!values.out && !values.load)
       throw new UsageError('say where the leads go: --out <file>, --load, or both');
-    let mappingText: string;
-    try {
-      mappingText = readFileSync(values.mapping, 'utf8');
-    } catch {
-      throw new InputError(`cannot read ${values.mapping}`);
-    }
-    const mapping = MappingSchema.safeParse(parseYaml(mappingText));
+    const mapping = MappingSchema.safeParse(readYaml(values.mapping));
     if (!mapping.success)
       throw new InputError(
         `${values.mapping}: ${mapping.error.issues.map((i) => `${formatPath(i.path) || '(document)'}: ${i.message}`).join('; ')}`,
       );
-    const out = values.out ? createWriteStream(values.out) : undefined;
+    // Written beside the target and renamed at the end, so a failed import leaves no half file behind.
+    const partial = values.out && `${values.out}.partial`;
+    const out = partial ? createWriteStream(partial) : undefined;
     const target = values.load ? targetOf({ dataDir: values['data-dir'] }) : undefined;
-    const report: ImportReport = { rows: 0, leads: 0, problems: [], encoding: '' };
+    const report = emptyReport();
     const now = Date.now();
     const write = target && leadWriter(target, { source: 'import', outcomeId: 'import' }, now);
     const started = Date.now();
@@ -57,18 +55,44 @@ Rows it cannot read are reported with their line and reason; the rest go on.`,
           );
       }
     } catch (error) {
+      if (partial) rmSync(partial, { force: true });
       if (error instanceof MappingError) throw new InputError(`${values.data}: ${error.message}`);
       throw error;
     } finally {
       target?.client.destroy();
       if (out) await new Promise<void>((done) => out.end(() => done()));
     }
+    if (partial && values.out) renameSync(partial, values.out);
     for (const p of report.problems.slice(0, 20)) console.error(`${values.data}:${p.line}: ${p.reason}`);
-    if (report.problems.length > 20)
-      console.error(`... and ${report.problems.length - 20} more rows skipped`);
+    const more = report.skipped + report.droppedFields - Math.min(20, report.problems.length);
+    if (more > 0) console.error(`... and ${more} more problems`);
     console.log(
-      `${report.leads} leads from ${report.rows} rows (${report.encoding}); ${report.problems.length} rows skipped${values.out ? `; written to ${values.out}` : ''}${target ? `; loaded into ${target.where}` : ''}`,
+      `${report.leads} leads from ${report.rows} rows (${report.encoding}); ${report.skipped} rows skipped, ${report.droppedFields} fields dropped${values.out ? `; written to ${values.out}` : ''}${target ? `; loaded into ${target.where}` : ''}`,
     );
+    if (report.skipped > MAX_SKIPPED_SHARE * report.rows) {
+      console.error(
+        `leadscore import: ${report.skipped} of ${report.rows} rows skipped, more than ${MAX_SKIPPED_SHARE * 100} %: check the mapping against the problems above`,
+      );
+      return 1;
+    }
     return 0;
   },
 };
+
+/** A YAML file, or one line saying where it is wrong (not a stack trace). */
+export function readYaml(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new InputError(`cannot read ${file}`);
+  }
+  try {
+    return parseYaml(text);
+  } catch (error) {
+    if (!(error instanceof YAMLError)) throw error;
+    const at = error.linePos?.[0];
+    const message = error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+    throw new InputError(`${file}${at ? `:${at.line}:${at.col}` : ''}: ${message}`);
+  }
+}

@@ -18,6 +18,7 @@ export async function* readNdjson<S extends z.ZodType>(
   file: string,
   schema: S,
   problems: LineProblem[],
+  onLine?: (line: number) => void,
 ): AsyncGenerator<z.infer<S>> {
   await access(file).catch(() => {
     throw new InputError(`cannot read ${file}: no such file`);
@@ -29,6 +30,7 @@ export async function* readNdjson<S extends z.ZodType>(
   let n = 0;
   for await (const text of lines) {
     n++;
+    onLine?.(n);
     if (text.trim() === '') continue;
     let value: unknown;
     try {

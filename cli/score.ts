@@ -17,7 +17,7 @@ export const runScore: Command = {
   --at        score as of this time (default: now)
 
 Prints one JSON line per lead, highest score first: leadId, model, score, grade, band,
-contributions, flags. Lines that are not valid are reported on stderr and skipped.`,
+contributions, breakdown (lines that add up to the score), flags. Lines that are not valid are reported on stderr and skipped.`,
   async run(args) {
     const { values } = parse(args, {
       model: { type: 'string' },
@@ -56,7 +56,18 @@ contributions, flags. Lines that are not valid are reported on stderr and skippe
     });
     scored.sort((a, b) => b.score - a.score || (a.leadId < b.leadId ? -1 : 1));
     for (const s of scored) {
-      const { leadId, model: id, score, grade, band, combined, contributions, flags, lastActivityAt } = s;
+      const {
+        leadId,
+        model: id,
+        score,
+        grade,
+        band,
+        combined,
+        contributions,
+        breakdown,
+        flags,
+        lastActivityAt,
+      } = s;
       console.log(
         JSON.stringify({
           leadId,
@@ -66,6 +77,7 @@ contributions, flags. Lines that are not valid are reported on stderr and skippe
           band,
           combined,
           contributions,
+          breakdown,
           flags,
           lastActivityAt,
         }),

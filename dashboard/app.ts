@@ -330,7 +330,7 @@ async function feedView(): Promise<void> {
       list.firstElementChild!.innerHTML = `<span class="muted">${esc(new Date(n.at).toLocaleTimeString())}</span> <a href="#/lead/${encodeURIComponent(n.leadId)}">${esc(n.leadId)}</a> ${what}
         score ${n.oldScore?.toFixed(1) ?? '–'} → <b>${n.newScore.toFixed(1)}</b> <span class="muted">(${esc(n.model)}; ${n.reasons
           .slice(0, 3)
-          .map((r) => `${esc(r.rule)} ${r.points > 0 ? '+' : ''}${r.points}`)
+          .map((r) => `${esc(r.rule ?? r.label)} ${r.points > 0 ? '+' : ''}${r.points}`)
           .join(', ')})</span>`;
     }
     document.body.dataset.ready = 'feed';

@@ -15,7 +15,7 @@ const RECENT = 20;
 
 /**
  * GET /v1/leads/{id}: the lead's score under each model as of now (decay applied), with its grade, band, the
- * rules that produced it, flags, the profile, and recent activity.
+ * rules that produced it, the breakdown that adds up to it, flags, the profile, and recent activity.
  */
 async function getLead(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
   const leadId = leadIdParameter(event);
@@ -34,13 +34,8 @@ async function getLead(event: APIGatewayProxyEventV2): Promise<APIGatewayProxySt
   const byModel = models.flatMap((model) => {
     const stored = context.scores.get(model.id);
     if (!stored || stored.fingerprint !== model.fingerprint) return [];
-    const { contributions, flags, score, grade, band, combined, behaviour, fit, lastActivityAt } = scoreLead(
-      model,
-      decodeState(model, stored.state),
-      context.attributes,
-      now,
-      stored.band,
-    );
+    const { contributions, breakdown, flags, score, grade, band, combined, behaviour, fit, lastActivityAt } =
+      scoreLead(model, decodeState(model, stored.state), context.attributes, now, stored.band);
     return [
       {
         model: model.id,
@@ -53,6 +48,7 @@ async function getLead(event: APIGatewayProxyEventV2): Promise<APIGatewayProxySt
         combined,
         flags,
         contributions,
+        breakdown,
         lastActivityAt,
         storedAt: stored.updatedAt,
       },

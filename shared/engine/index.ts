@@ -9,6 +9,7 @@ export { type Crossing, classifyBand, thresholdCrossings } from './bands.ts';
 export { decodeState, encodeState, StateFormatError } from './codec.ts';
 export { buildState, recomputeLead } from './full.ts';
 export {
+  type BreakdownLine,
   type Contribution,
   DISQUALIFIED,
   type FitResult,
@@ -18,5 +19,6 @@ export {
   round2,
   scoreLead,
   scoreWithFit,
+  topOfBreakdown,
 } from './score.ts';
 export { applyActivity, compactState, emptyState, type LeadState, MAX_ENTRIES } from './state.ts';

@@ -14,6 +14,34 @@ export interface Contribution {
   count: number;
 }
 
+/**
+ * One line of a score's explanation. The lines add up to the score, to the hundredth: the base, each rule's
+ * points before decay, then each adjustment the engine made as a line of its own (decay per group, a group's cap
+ * or floor, the fit section's, the total's), and for a predictive model the step from its points to the
+ * probability. docs/model.md describes each kind.
+ */
+export interface BreakdownLine {
+  kind:
+    | 'base'
+    | 'rule'
+    | 'rest'
+    | 'decay'
+    | 'group-cap'
+    | 'group-floor'
+    | 'total-cap'
+    | 'floor'
+    | 'probability';
+  /** For a person: "pricing-page x3", "activity 251.6, capped at 40". */
+  label: string;
+  points: number;
+  /** Rule lines: the rule, its kind and how many firings counted. */
+  rule?: string;
+  ruleKind?: Contribution['kind'];
+  count?: number;
+  /** Rule, decay and group lines: the group ("fit" for fit rules). */
+  group?: string;
+}
+
 export type Flag = string;
 
 export interface LeadScore {
@@ -28,6 +56,8 @@ export interface LeadScore {
   /** Fit x engagement, e.g. "A1": grade letter, then 1 for the top band. */
   combined: string;
   contributions: Contribution[];
+  /** The explanation: lines that add up to `score`. */
+  breakdown: BreakdownLine[];
   groups: Record<string, number>;
   flags: Flag[];
   lastActivityAt: string | undefined;
@@ -50,6 +80,7 @@ export function fitFor(model: CompiledModel, attributes: Attributes | undefined)
   let disqualified = false;
   for (const rule of model.fit) {
     if (!rule.matches(readPath(attributes, rule.attribute))) continue;
+    if (rule.and && !rule.and.matches(readPath(attributes, rule.and.attribute))) continue;
     contributions.push({ rule: rule.id, kind: 'fit', group: 'fit', points: rule.points, count: 1 });
     fit += rule.points;
     if (rule.disqualify) disqualified = true;
@@ -82,16 +113,31 @@ export function scoreWithFit(
   previousBand?: string,
 ): LeadScore {
   const contributions: Contribution[] = [];
+  const lines: BreakdownLine[] = [];
+  const adjustments: BreakdownLine[] = [];
   const flags = new Set<Flag>();
   const groupTotals = new Map<string, number>(model.source.groups.map((g) => [g.id, 0]));
+  const groupDecay = new Map<string, number>();
   const tally = tallyFirings(model, state.entries, now);
+  const labelOf = (id: string, count: number) => (count > 1 ? `${id} x${count}` : id);
 
   for (const rule of model.rules) {
     if (!rule) continue;
     const count = tally.counts[rule.index]!;
     if (count === 0) continue;
     const points = round2(tally.sums[rule.index]!);
+    const undecayed = round2(tally.undecayed[rule.index]!);
     contributions.push({ rule: rule.id, kind: 'behaviour', group: rule.group, points, count });
+    lines.push({
+      kind: 'rule',
+      label: labelOf(rule.id, count),
+      points: undecayed,
+      rule: rule.id,
+      ruleKind: 'behaviour',
+      count,
+      group: rule.group,
+    });
+    groupDecay.set(rule.group, (groupDecay.get(rule.group) ?? 0) + points - undecayed);
     groupTotals.set(rule.group, groupTotals.get(rule.group)! + points);
     if (tally.flagged[rule.index] && rule.flag) flags.add(rule.flag);
     if (rule.disqualify) flags.add(DISQUALIFIED);
@@ -105,6 +151,15 @@ export function scoreWithFit(
       const periods = rule.repeat ? Math.floor(idle / rule.inactiveFor) : 1;
       const points = round2(rule.points * periods);
       contributions.push({ rule: rule.id, kind: 'inactivity', group: rule.group, points, count: periods });
+      lines.push({
+        kind: 'rule',
+        label: labelOf(rule.id, periods),
+        points,
+        rule: rule.id,
+        ruleKind: 'inactivity',
+        count: periods,
+        group: rule.group,
+      });
       groupTotals.set(rule.group, groupTotals.get(rule.group)! + points);
     }
   }
@@ -112,7 +167,18 @@ export function scoreWithFit(
   const groups: Record<string, number> = {};
   let behaviour = 0;
   for (const group of model.source.groups) {
-    const total = clamp(round2(groupTotals.get(group.id)!), group.floor, group.cap);
+    const decay = round2(groupDecay.get(group.id) ?? 0);
+    if (decay !== 0)
+      adjustments.push({
+        kind: 'decay',
+        label: `${group.id}: decay since the activities`,
+        points: decay,
+        group: group.id,
+      });
+    const raw = round2(groupTotals.get(group.id)!);
+    const total = clamp(raw, group.floor, group.cap);
+    if (total !== raw)
+      adjustments.push(bound(total > raw ? 'group-floor' : 'group-cap', group.id, raw, total, group.id));
     groups[group.id] = total;
     behaviour += total;
   }
@@ -121,14 +187,41 @@ export function scoreWithFit(
   contributions.push(...fitResult.contributions);
   if (fitResult.disqualified) flags.add(DISQUALIFIED);
   const fit = fitResult.fit;
-  const linear = clamp(
-    round2(behaviour + (model.source.fit.addToScore ? fit : 0)),
-    model.source.score.floor,
-    model.source.score.cap,
-  );
+  const section = model.source.fit;
+  if (section.addToScore) {
+    for (const c of fitResult.contributions)
+      lines.push({
+        kind: 'rule',
+        label: c.rule,
+        points: c.points,
+        rule: c.rule,
+        ruleKind: 'fit',
+        count: 1,
+        group: 'fit',
+      });
+    const raw = round2(fitResult.contributions.reduce((sum, c) => sum + c.points, 0));
+    if (fit !== raw) adjustments.push(bound(fit > raw ? 'group-floor' : 'group-cap', 'fit', raw, fit, 'fit'));
+  }
+  const base = model.source.score.base ?? 0;
+  const unbounded = round2(base + behaviour + (section.addToScore ? fit : 0));
+  const linear = clamp(unbounded, model.source.score.floor, model.source.score.cap);
+  if (linear !== unbounded)
+    adjustments.push(bound(linear > unbounded ? 'floor' : 'total-cap', 'score', unbounded, linear));
   const score = model.source.link ? probabilityPercent(model.source.link.intercept, linear) : linear;
+  if (score !== linear)
+    adjustments.push({
+      kind: 'probability',
+      label: `${linear} points: ${score} % on the model's probability curve`,
+      points: round2(score - linear),
+    });
   const band = classifyBand(model.source.bands, score, previousBand, flags.has(DISQUALIFIED));
   const grade = fitResult.grade;
+  lines.sort((a, b) => Math.abs(b.points) - Math.abs(a.points) || (a.rule! < b.rule! ? -1 : 1));
+  const breakdown = [
+    ...(base !== 0 ? [{ kind: 'base' as const, label: 'base', points: base }] : []),
+    ...lines,
+    ...adjustments,
+  ];
 
   contributions.sort((a, b) => Math.abs(b.points) - Math.abs(a.points) || (a.rule < b.rule ? -1 : 1));
   return {
@@ -141,6 +234,7 @@ export function scoreWithFit(
     band,
     combined: combinedView(model.source.bands, grade, band),
     contributions,
+    breakdown,
     groups,
     flags: [...flags].sort(),
     lastActivityAt: last === undefined ? undefined : new Date(last).toISOString(),
@@ -200,8 +294,9 @@ export function nextChangeAt(model: CompiledModel, state: LeadState, now: number
  * moves forward, a bucket is a counter that resets), then the horizon and decay, aged from its own time.
  */
 function tallyFirings(model: CompiledModel, entries: Entry[], now: number) {
-  const { sums, counts, flagged, limits, lastMatch, lastComboFiring, windows } = scratchFor(model);
+  const { sums, undecayed, counts, flagged, limits, lastMatch, lastComboFiring, windows } = scratchFor(model);
   sums.fill(0);
+  undecayed.fill(0);
   counts.fill(0);
   flagged.fill(0);
   limits.reset();
@@ -230,6 +325,7 @@ function tallyFirings(model: CompiledModel, entries: Entry[], now: number) {
     const age = now - t;
     if (age >= horizon) return;
     sums[r] = sums[r]! + (rule.decays ? value * model.decayFactor(age) : value);
+    undecayed[r] = undecayed[r]! + value;
     counts[r]!++;
     if (age < rule.flagFor) flagged[r] = 1;
   };
@@ -270,7 +366,7 @@ function tallyFirings(model: CompiledModel, entries: Entry[], now: number) {
       }
     }
   }
-  return { sums, counts, flagged };
+  return { sums, undecayed, counts, flagged };
 }
 
 /**
@@ -289,6 +385,7 @@ function scratchFor(model: CompiledModel) {
 function makeScratch(n: number) {
   return {
     sums: new Float64Array(n),
+    undecayed: new Float64Array(n),
     counts: new Int32Array(n),
     flagged: new Uint8Array(n),
     limits: new LimitCounter(n),
@@ -298,12 +395,53 @@ function makeScratch(n: number) {
   };
 }
 
-/** Half away from zero, to hundredths; never -0. */
+/**
+ * A short explanation that still adds up: the base, the `top` largest rule lines, one "rest" line for the other
+ * rules together, then every adjustment. Notifications carry this.
+ */
+export function topOfBreakdown(breakdown: readonly BreakdownLine[], top: number): BreakdownLine[] {
+  const rules = breakdown.filter((l) => l.kind === 'rule');
+  const rest = rules.slice(top);
+  return [
+    ...breakdown.filter((l) => l.kind === 'base'),
+    ...rules.slice(0, top),
+    ...(rest.length > 0
+      ? [
+          {
+            kind: 'rest' as const,
+            label: `${rest.length} more rule${rest.length > 1 ? 's' : ''}`,
+            points: round2(rest.reduce((sum, l) => sum + l.points, 0)),
+            count: rest.length,
+          },
+        ]
+      : []),
+    ...breakdown.filter((l) => l.kind !== 'base' && l.kind !== 'rule'),
+  ];
+}
+
+/** An adjustment line for a cap or floor: "activity 251.6, capped at 40: -211.6". */
+function bound(
+  kind: 'group-cap' | 'group-floor' | 'total-cap' | 'floor',
+  what: string,
+  raw: number,
+  bounded: number,
+  group?: string,
+): BreakdownLine {
+  const verb = kind === 'group-cap' || kind === 'total-cap' ? 'capped' : 'floored';
+  return {
+    kind,
+    label: `${what} ${raw}, ${verb} at ${bounded}`,
+    points: round2(bounded - raw),
+    ...(group !== undefined && { group }),
+  };
+}
+
 /** A predictive model's score: the probability of converting, in percent, from its terms in hundredths of a logit. */
 export function probabilityPercent(intercept: number, terms: number): number {
   return round2(100 / (1 + Math.exp(-(intercept + terms / 100))));
 }
 
+/** Half away from zero, to hundredths; never -0. */
 export function round2(x: number): number {
   const r = (Math.sign(x) * Math.round(Math.abs(x) * 100 + 1e-9)) / 100;
   return r === 0 ? 0 : r;

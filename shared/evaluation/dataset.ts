@@ -16,6 +16,12 @@ export const DatasetLeadSchema = z.strictObject({
 });
 export type DatasetLead = z.infer<typeof DatasetLeadSchema>;
 
+/**
+ * import, evaluate and train fail (exit 1) when they skip more than this share of their input: figures from the
+ * few leads left would describe a different population, and an AUC from five leads is no AUC.
+ */
+export const MAX_SKIPPED_SHARE = 0.01;
+
 export const isConverted = (lead: DatasetLead) => lead.outcome === 'converted' || lead.outcome === 'won';
 export const hasOutcome = (lead: DatasetLead) => lead.outcome !== undefined && lead.outcome !== null;
 
@@ -29,9 +35,25 @@ export function fromSynthetic(lead: SyntheticLead): DatasetLead {
   };
 }
 
-/** The time a dataset is scored at by default: just after its last activity. */
-export function lastActivityTime(leads: Iterable<DatasetLead>): number {
-  let last = 0;
-  for (const lead of leads) for (const a of lead.activities) last = Math.max(last, Date.parse(a.occurredAt));
-  return last + 1;
+/**
+ * A dataset that can be read more than once: an array in tests, a file streamed afresh on each call in the CLI,
+ * so that a million leads never sit in memory together.
+ */
+export type DatasetSource =
+  | readonly DatasetLead[]
+  | (() => AsyncIterable<DatasetLead> | Iterable<DatasetLead>);
+
+export function leadsOf(source: DatasetSource): AsyncIterable<DatasetLead> | Iterable<DatasetLead> {
+  return typeof source === 'function' ? source() : source;
+}
+
+/**
+ * The time a dataset is scored at by default: just after its last activity; `otherwise` (the caller's clock)
+ * when it has none, as an export of profiles and outcomes alone.
+ */
+export async function lastActivityTime(source: DatasetSource, otherwise = 0): Promise<number> {
+  let last = Number.NEGATIVE_INFINITY;
+  for await (const lead of leadsOf(source))
+    for (const a of lead.activities) last = Math.max(last, Date.parse(a.occurredAt));
+  return last === Number.NEGATIVE_INFINITY ? otherwise : last + 1;
 }

@@ -54,6 +54,7 @@ export interface Decile {
   /** 1 = the tenth with the highest scores. */
   decile: number;
   leads: number;
+  /** Converted leads in it; fractional where a group of tied scores straddles a cut (see deciles). */
   converted: number;
   conversionRate: number;
   /** Conversion rate in this decile over the overall rate. */
@@ -64,29 +65,57 @@ export interface Decile {
 
 /**
  * Leads in score order, highest first, cut into ten groups as equal as can be (the first `n mod 10` groups take
- * one more lead). Ties may straddle a cut; the order among tied leads is their input order.
+ * one more lead). Leads with the same score cannot be told apart by the model, so a group of tied scores that
+ * straddles a cut is split proportionally: each side gets its share of the group's leads and of its converted
+ * leads. The figures then depend only on the scores and outcomes, never on the order of the input.
  */
 export function deciles(leads: readonly Scored[]): Decile[] {
-  const sorted = [...leads].sort((a, b) => b.score - a.score);
-  const overall = sorted.filter((l) => l.converted).length / (sorted.length || 1);
+  const ties: { score: number; leads: number; converted: number }[] = [];
+  for (const l of [...leads].sort((a, b) => b.score - a.score)) {
+    const last = ties[ties.length - 1];
+    if (last && last.score === l.score) {
+      last.leads++;
+      if (l.converted) last.converted++;
+    } else ties.push({ score: l.score, leads: 1, converted: l.converted ? 1 : 0 });
+  }
+  const n = leads.length;
+  const overall = ties.reduce((s, t) => s + t.converted, 0) / (n || 1);
   const out: Decile[] = [];
   let start = 0;
+  let tie = 0;
+  let tieStart = 0;
   for (let d = 0; d < 10; d++) {
-    const size = Math.floor(sorted.length / 10) + (d < sorted.length % 10 ? 1 : 0);
-    const group = sorted.slice(start, start + size);
-    start += size;
-    if (group.length === 0) continue;
-    const converted = group.filter((l) => l.converted).length;
-    const rate = converted / group.length;
+    const size = Math.floor(n / 10) + (d < n % 10 ? 1 : 0);
+    const end = start + size;
+    if (size === 0) continue;
+    let converted = 0;
+    let maxScore = Number.NaN;
+    let minScore = Number.NaN;
+    // Walk the tie groups overlapping [start, end); a group may continue into the next decile.
+    while (tie < ties.length) {
+      const t = ties[tie]!;
+      const overlap = Math.min(end, tieStart + t.leads) - Math.max(start, tieStart);
+      if (overlap > 0) {
+        converted += (overlap * t.converted) / t.leads;
+        if (Number.isNaN(maxScore)) maxScore = t.score;
+        minScore = t.score;
+      }
+      if (tieStart + t.leads > end) break;
+      tieStart += t.leads;
+      tie++;
+    }
+    converted = Math.round(converted * 1e9) / 1e9;
+    const rate = converted / size;
     out.push({
       decile: d + 1,
-      leads: group.length,
+      leads: size,
       converted,
       conversionRate: rate,
       lift: overall > 0 ? rate / overall : 0,
-      minScore: group[group.length - 1]!.score,
-      maxScore: group[0]!.score,
+      minScore,
+      maxScore,
     });
+    start = end;
   }
   return out;
 }

@@ -28,10 +28,16 @@ export function renderReport(evaluations: Evaluation[]): string {
   .kpi b { display: block; font-size: 26px; }
   .swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 6px; }
   svg text { font: 11px system-ui, sans-serif; fill: #5b6478; }
+  .verdicts { grid-column: 1 / -1; margin: 0; padding: 0; list-style: none; }
+  .verdicts li { padding: 10px 14px; border-radius: 6px; margin-bottom: 8px; }
+  .verdicts .fail { background: #fde8e8; border-left: 4px solid #c0262d; }
+  .verdicts .warn { background: #fff4de; border-left: 4px solid #d08a00; }
+  .verdicts .ok { background: #e6f4ea; border-left: 4px solid #2e7d32; }
 </style></head><body>
 <header><h1>Does the score predict? ${esc(title)}</h1>
-<p>${first.withOutcome.toLocaleString('en-US')} leads with an outcome (${pct(first.conversionRate)} converted), scored as of ${esc(first.at)}</p></header>
+<p>${first.withOutcome.toLocaleString('en-US')} ${first.sample === 'held-out' ? 'held-out ' : ''}leads with an outcome (${pct(first.conversionRate)} converted), scored as of ${esc(first.at)}</p></header>
 <main>
+${verdictList(evaluations)}
 ${summary(evaluations)}
 ${section('ROC curve', 'How many converted leads (up) you find for how many lost ones (right) as you call leads from the top score down. The diagonal is a coin toss; the area under the curve is the AUC.', rocChart(evaluations))}
 ${section('Lift by decile', 'Leads in ten equal groups by score, highest first: the conversion rate of each. A score that predicts puts its converters in the first deciles.', decileChart(evaluations))}
@@ -47,6 +53,7 @@ ${evaluations
   )
   .join('\n')}
 ${evaluations.map((e) => section(`Thresholds: ${e.model}`, "Calling every lead at or above a band's threshold: how many of them convert (precision) and how many of all converters that reaches (recall).", thresholdTable(e))).join('\n')}
+${evaluations.map((e) => section(`Points: ${e.model}`, pointsNote(e), pointsTable(e), true)).join('\n')}
 ${evaluations.map((e) => section(`What the rules see: ${e.model}`, 'For each rule, how often it fired and what it gave converted leads against lost ones. Rules that give both the same points do not tell them apart.', ruleTable(e), true)).join('\n')}
 </main></body></html>
 `;
@@ -70,6 +77,46 @@ function summary(evaluations: Evaluation[]): string {
     `<div class="kpis">${rows}</div>`,
     true,
   );
+}
+
+/** The verdicts first, worst first, in words: what a marketer should do before reading any chart. */
+function verdictList(evaluations: Evaluation[]): string {
+  const items = evaluations.flatMap((e) =>
+    e.verdicts.map(
+      (v) =>
+        `<li class="${v.level}"><b>${v.level === 'fail' ? 'Do not deploy' : 'Careful'}${evaluations.length > 1 ? ` (${esc(e.model)})` : ''}:</b> ${esc(v.message)}</li>`,
+    ),
+  );
+  const fine = evaluations
+    .filter((e) => e.verdicts.length === 0)
+    .map(
+      (e) =>
+        `<li class="ok"><b>${esc(e.model)}:</b> no warning: it ranks ${e.sample === 'held-out' ? 'held-out ' : ''}leads better than chance, its bands split them, and nothing points to leakage.</li>`,
+    );
+  return `<ul class="verdicts">${[...items, ...fine].join('')}</ul>`;
+}
+
+function pointsNote(e: Evaluation): string {
+  const base = e.points.find((p) => p.rule === 'base');
+  return base
+    ? `score = base + the points of every rule that applies to the lead, as in the table; every 20 points double the odds of converting when the model was trained by leadscore train. The score rests most on: ${e.sources
+        .slice(0, 4)
+        .map((s) => `${s.source} (${Math.round(s.share * 100)} %)`)
+        .join(', ')}.`
+    : 'What each rule gives a lead, largest first (before limits, decay and caps).';
+}
+
+function pointsTable(e: Evaluation): string {
+  const rows = e.points
+    .slice(0, 200)
+    .map(
+      (p) =>
+        `<tr><td>${esc(p.description ?? p.rule)}</td><td>${esc(p.source)}</td><td>${p.points > 0 ? '+' : ''}${p.points}</td></tr>`,
+    )
+    .join('');
+  const more =
+    e.points.length > 200 ? `<p class="note">and ${e.points.length - 200} more in the model file</p>` : '';
+  return `<table><tr><th>rule</th><th>reads</th><th>points</th></tr>${rows}</table>${more}`;
 }
 
 function section(title: string, note: string, body: string, wide = false): string {

@@ -8,6 +8,8 @@ interface Operation {
   body?: z.ZodType;
   query?: Record<string, string>;
   responses: Record<number, string>;
+  /** The schema of the 200 answer, where it is documented. */
+  answer?: Record<string, unknown>;
 }
 
 const Problem = {
@@ -21,6 +23,59 @@ const Problem = {
     errors: {
       type: 'array',
       items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } },
+    },
+  },
+};
+
+/** One line of a score's explanation (shared/engine/score.ts, docs/model.md): the lines add up to the score. */
+const BreakdownLine = {
+  type: 'object',
+  required: ['kind', 'label', 'points'],
+  properties: {
+    kind: {
+      type: 'string',
+      enum: [
+        'base',
+        'rule',
+        'rest',
+        'decay',
+        'group-cap',
+        'group-floor',
+        'total-cap',
+        'floor',
+        'probability',
+      ],
+    },
+    label: { type: 'string', description: 'For a person, e.g. "activity 251.6, capped at 40"' },
+    points: { type: 'number' },
+    rule: { type: 'string', description: 'rule lines: the rule id' },
+    ruleKind: { type: 'string', enum: ['behaviour', 'inactivity', 'fit'] },
+    count: { type: 'integer', description: 'rule lines: firings counted; rest lines: rules summed' },
+    group: { type: 'string', description: 'rule, decay and group lines: the group ("fit" for fit rules)' },
+  },
+};
+
+const LeadAnswer = {
+  type: 'object',
+  properties: {
+    leadId: { type: 'string' },
+    at: { type: 'string', format: 'date-time' },
+    scores: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          model: { type: 'string' },
+          score: { type: 'number' },
+          band: { type: 'string' },
+          grade: { type: 'string' },
+          breakdown: {
+            type: 'array',
+            description: 'Lines whose points add up to the score',
+            items: { $ref: '#/components/schemas/BreakdownLine' },
+          },
+        },
+      },
     },
   },
 };
@@ -126,8 +181,10 @@ const OPERATIONS: Record<string, Operation> = {
     },
   },
   'GET /v1/leads/{id}': {
-    summary: "A lead's scores as of now: score, grade, band, contributions, flags, recent activity",
+    summary:
+      "A lead's scores as of now: score, grade, band, the breakdown that adds up to it, flags, recent activity",
     responses: { 200: 'The lead', 400: 'Bad lead id', 404: 'No such lead', ...AUTH },
+    answer: LeadAnswer,
   },
   'GET /v1/leads/{id}/history': {
     summary: "Every change of the lead's score with its cause, newest first",
@@ -231,6 +288,8 @@ export function openApiDocument(serverUrl?: string) {
             ...(Number(status) >= 400 && {
               content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
             }),
+            ...(Number(status) === 200 &&
+              op.answer && { content: { 'application/json': { schema: op.answer } } }),
           },
         ]),
       ),
@@ -249,7 +308,7 @@ export function openApiDocument(serverUrl?: string) {
         bearer: { type: 'http', scheme: 'bearer' },
         apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' },
       },
-      schemas: { Problem },
+      schemas: { Problem, BreakdownLine },
     },
     paths,
   };

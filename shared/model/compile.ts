@@ -38,6 +38,7 @@ export interface FitRule {
   id: string;
   attribute: string;
   matches: Matcher;
+  and?: { attribute: string; matches: Matcher };
   points: number;
   disqualify: boolean;
 }
@@ -146,6 +147,7 @@ export function compileModel(model: Model): CompiledModel {
       id: r.id,
       attribute: r.attribute,
       matches: compilePredicate(r.match),
+      ...(r.and && { and: { attribute: r.and.attribute, matches: compilePredicate(r.and.match) } }),
       points: r.points,
       disqualify: r.disqualify,
     })),

@@ -158,6 +158,8 @@ const FitRule = z.strictObject({
   description: z.string().max(500).optional(),
   attribute: PropertyPath,
   match: PredicateSchema,
+  /** A second attribute that must match too: an interaction, such as "contact is cellular and month is may". */
+  and: z.strictObject({ attribute: PropertyPath, match: PredicateSchema }).optional(),
   points: Points,
   disqualify: z.boolean().default(false),
 });
@@ -187,11 +189,15 @@ export const ModelSchema = z
     horizon: Duration.default(365 * 86_400_000),
     decay: Decay.default({ kind: 'none' }),
     scoreBots: z.boolean().default(false),
-    score: z.strictObject(Bounds).default({}),
+    /**
+     * `base`: points every lead starts from (a trained scorecard's anchor), so that score = base + sum of points.
+     */
+    score: z.strictObject({ ...Bounds, base: z.number().finite().optional() }).default({}),
     groups: z
       .array(z.strictObject({ id: Id, description: z.string().max(500).optional(), ...Bounds }))
       .min(1),
-    rules: z.array(RuleSchema).min(1),
+    /** Empty only in a model that scores the profile alone (fit added to the score), as a trained scorecard may. */
+    rules: z.array(RuleSchema).default([]),
     fit: z
       .strictObject({
         addToScore: z.boolean().default(false),
@@ -208,7 +214,13 @@ export const ModelSchema = z
       hysteresis: z.number().nonnegative().default(0),
       levels: z
         .array(
-          z.strictObject({ id: Id, min: z.number().optional(), description: z.string().max(500).optional() }),
+          z.strictObject({
+            id: Id,
+            min: z.number().optional(),
+            description: z.string().max(500).optional(),
+            /** Written by `leadscore train`: the share of held-out leads in this band that converted. */
+            conversionRate: z.number().min(0).max(1).optional(),
+          }),
         )
         .min(1),
     }),

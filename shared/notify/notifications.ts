@@ -1,16 +1,15 @@
 import type { Crossing } from '../engine/bands.ts';
 import { thresholdCrossings } from '../engine/bands.ts';
-import { decodeState, scoreWithFit } from '../engine/index.ts';
+import { type BreakdownLine, decodeState, scoreWithFit, topOfBreakdown } from '../engine/index.ts';
 import type { CompiledModel } from '../model/compile.ts';
 import { storedFit } from '../scoring/update.ts';
 import type { Cause, ScoreItem } from '../store/scores.ts';
 
-export interface Reason {
-  rule: string;
-  kind: 'behaviour' | 'inactivity' | 'fit';
-  points: number;
-  count: number;
-}
+/**
+ * The reasons for the new score: lines of its breakdown that add up to it (the largest rules, the rest in one
+ * line, and every cap, floor and decay). docs/model.md describes the lines.
+ */
+export type Reason = BreakdownLine;
 
 /** What subscribers get: one message per threshold crossing or flag change, with the reasons for the new score. */
 export interface Notification {
@@ -49,8 +48,8 @@ export function messageAttributes(n: Notification): Record<string, string> {
 const TOP_REASONS = 5;
 
 /**
- * The notifications one committed score change calls for: its band crossing and flag changes. The reasons are
- * the largest contributions to the new score, recomputed from the state that was written.
+ * The notifications one committed score change calls for: its band crossing and flag changes. The reasons
+ * explain the new score, recomputed from the state that was written, in lines that add up to it.
  */
 export function notificationsFor(
   model: CompiledModel,
@@ -97,9 +96,7 @@ function reasonsFor(model: CompiledModel, item: ScoreItem, previousBand: string 
     Date.parse(item.updatedAt),
     previousBand,
   );
-  return score.contributions
-    .slice(0, TOP_REASONS)
-    .map(({ rule, kind, points, count }) => ({ rule, kind, points, count }));
+  return topOfBreakdown(score.breakdown, TOP_REASONS);
 }
 
 function notificationId(item: ScoreItem, crossing: Crossing): string {

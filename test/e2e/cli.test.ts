@@ -204,19 +204,20 @@ describe('backtesting and training from the command line', () => {
   it('synth, train, evaluate --compare --publish: a report to read, and the evaluation over the API', async () => {
     const data = join(dir, 'data.ndjson');
     await cli('synth', '--out', data, '--leads', '1500', '--seed', '4');
-    const trained = await cli('train', '--data', data, '--out', join(dir, 'predictive.yaml'), '--seed', '2');
+    const trained = await cli('train', '--data', data, '--out', join(dir, 'learned.yaml'), '--seed', '2');
     expect(trained.stdout).toMatch(
-      /^trained "default-predictive" on \d+ leads \(held out \d+\): AUC 0\.\d+ on training, 0\.\d+ held out$/m,
+      /^trained "scorecard" on \d+ leads \(held out \d+, stratified, seed 2\): AUC 0\.\d+ on training, 0\.\d+ held out$/m,
     );
+    expect(trained.stdout).toMatch(/^ {2}score = [\d.-]+ \+ sum of points; every 20 points double the odds/m);
     expect(trained.stderr).toMatch(/fitting: iteration 1/);
 
     const out = join(dir, 'report');
-    const { stdout } = await cli(
+    const { stdout, stderr } = await cli(
       'evaluate',
       '--model',
       'models/default.yaml',
       '--compare',
-      join(dir, 'predictive.yaml'),
+      join(dir, 'learned.yaml'),
       '--data',
       data,
       '--out',
@@ -228,10 +229,13 @@ describe('backtesting and training from the command line', () => {
     expect(stdout).toMatch(
       /^default v1: 1500 leads with an outcome, [\d.]+% converted; AUC 0\.\d{3}; top decile/m,
     );
-    expect(stdout).toMatch(/^default-predictive v1: 1500 leads with an outcome/m);
+    expect(stdout).toMatch(/^scorecard v1: 1500 leads with an outcome/m);
     const figures = JSON.parse(readFileSync(`${out}.json`, 'utf8')) as { model: string; auc: number }[];
     const html = readFileSync(`${out}.html`, 'utf8');
     expect(html).toContain('<svg');
+    // The learned model is evaluated on the leads it learned from: both outputs say so.
+    expect(stderr).toMatch(/^WARNING: scorecard: in-sample: \d+ of these 1500 leads trained the model/m);
+    expect(html).toMatch(/class="warn"><b>Careful \(scorecard\):<\/b> in-sample/);
     expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/);
 
     const published = (await (await api('/v1/models/default/evaluation')).json()) as {
@@ -259,7 +263,8 @@ describe('backtesting and training from the command line', () => {
         "  - { column: Last Action, values: { 'Demo Requested': demo_request } }",
       ].join('\n'),
     );
-    const { stdout, stderr } = await cli(
+    // Half the rows skipped is far more than the 1 % allowed: the readable lead is loaded, and the exit says so.
+    const { code, stdout, stderr } = await cli(
       'import',
       '--data',
       join(dir, 'export.csv'),
@@ -268,9 +273,14 @@ describe('backtesting and training from the command line', () => {
       '--load',
       '--data-dir',
       runtime.dataDir,
+    ).then(
+      () => ({ code: 0, stdout: '', stderr: '' }),
+      (error: { code: number; stdout: string; stderr: string }) => error,
     );
-    expect(stdout).toMatch(/^1 leads from 2 rows \(utf-8\); 1 rows skipped; loaded into /m);
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/^1 leads from 2 rows \(utf-8\); 1 rows skipped, 0 fields dropped; loaded into /m);
     expect(stderr).toMatch(/export\.csv:3: 1 fields where the header has 5/);
+    expect(stderr).toMatch(/1 of 2 rows skipped, more than 1 %/);
     const scored = await until(async () => {
       const body = (await (await api(`/v1/leads/${lead}`)).json()) as {
         scores?: { score: number }[];

@@ -8,6 +8,7 @@ type LeadView = {
     band: string;
     grade: string;
     contributions: { rule: string; kind: string; points: number; count: number }[];
+    breakdown: { kind: string; label: string; points: number; rule?: string }[];
   }[];
   recentActivity: { type: string }[];
 };
@@ -59,6 +60,12 @@ describe('read APIs', () => {
     expect(score).toMatchObject({ model: 'default', band: 'warm', grade: 'B' });
     expect(score.score).toBeCloseTo(45, 0);
     expect(score.contributions.map((c) => c.rule)).toEqual(
+      expect.arrayContaining(['webinar-attended', 'download', 'decision-maker', 'mid-market']),
+    );
+    // The explanation adds up to the score, decay included, as the API answers it.
+    const lines = score.breakdown.reduce((sum, line) => sum + line.points, 0);
+    expect(lines).toBeCloseTo(score.score, 6);
+    expect(score.breakdown.filter((l) => l.kind === 'rule').map((l) => l.rule)).toEqual(
       expect.arrayContaining(['webinar-attended', 'download', 'decision-maker', 'mid-market']),
     );
 

@@ -102,3 +102,65 @@ describe('leadscore score', () => {
     }
   }, 60_000);
 });
+
+describe('leadscore import, evaluate and train on bad input', { timeout: 60_000 }, () => {
+  it('says in one line where a mapping or a file is wrong, and exits 1', async () => {
+    const mapping = join(dir, 'bad-mapping.yaml');
+    writeFileSync(mapping, 'outcome: { column: y, converted: [yes], lost: [no]\nattributes:\n  age: age\n');
+    const csv = join(dir, 'leads.csv');
+    writeFileSync(csv, 'age,y\n30,yes\n');
+    const yaml = await leadscore(
+      'import',
+      '--data',
+      csv,
+      '--mapping',
+      mapping,
+      '--out',
+      join(dir, 'x.ndjson'),
+    );
+    expect(yaml.code).toBe(1);
+    expect(yaml.stderr.trim().split('\n')).toHaveLength(1);
+    expect(yaml.stderr).toMatch(/bad-mapping\.yaml:2:1: /);
+    const missing = await leadscore(
+      'import',
+      '--data',
+      join(dir, 'nope.csv'),
+      '--mapping',
+      'examples/bank-marketing/mapping.yaml',
+      '--out',
+      join(dir, 'x.ndjson'),
+    );
+    expect(missing).toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/^leadscore import: .*nope\.csv: no such file\n$/),
+    });
+  });
+
+  it('refuses a dataset with more than 1 % unreadable lines rather than report on the few left', async () => {
+    const data = join(dir, 'mostly-bad.ndjson');
+    const good = (i: number) =>
+      JSON.stringify({ leadId: `p-${i}`, activities: [], outcome: i % 2 ? 'converted' : 'lost' });
+    const bad = (i: number) =>
+      JSON.stringify({
+        leadId: `q-${i}`,
+        activities: [{ eventId: 'has space', type: 'page_view', occurredAt: '2026-01-01T00:00:00Z' }],
+      });
+    writeFileSync(
+      data,
+      [...Array.from({ length: 5 }, (_, i) => good(i)), ...Array.from({ length: 95 }, (_, i) => bad(i))].join(
+        '\n',
+      ),
+    );
+    const result = await leadscore(
+      'evaluate',
+      '--model',
+      'models/default.yaml',
+      '--data',
+      data,
+      '--out',
+      join(dir, 'report'),
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/95 of 100 lines skipped, more than 1 %/);
+  });
+});

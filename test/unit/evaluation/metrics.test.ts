@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   calibration,
@@ -65,6 +66,50 @@ describe('evaluation metrics, against a hand-computed example', () => {
     expect(
       deciles(Array.from({ length: 23 }, (_, i) => ({ score: i, converted: false }))).map((x) => x.leads),
     ).toEqual([3, 3, 3, 2, 2, 2, 2, 2, 2, 2]);
+  });
+
+  it('deciles split a group of tied scores proportionally across a cut', () => {
+    // 10 leads: 8 tied at 5 (2 of them converted), then 2 below. Decile 1 is one of the eight tied leads.
+    const leads = [
+      ...Array.from({ length: 8 }, (_, i) => ({ score: 5, converted: i < 2 })),
+      { score: 1, converted: true },
+      { score: 0, converted: false },
+    ];
+    const d = deciles(leads);
+    expect(d.slice(0, 8).map((x) => x.converted)).toEqual(Array(8).fill(0.25));
+    expect(d[0]).toMatchObject({
+      leads: 1,
+      conversionRate: 0.25,
+      lift: 0.25 / 0.3,
+      minScore: 5,
+      maxScore: 5,
+    });
+    expect(d[8]).toMatchObject({ converted: 1, minScore: 1 });
+  });
+
+  it('deciles and lift are the same however the leads are ordered', () => {
+    // Few distinct scores, so groups of ties straddle the cuts often.
+    const lead = fc.record({ score: fc.integer({ min: 0, max: 5 }), converted: fc.boolean() });
+    fc.assert(
+      fc.property(
+        fc.array(lead, { minLength: 1, maxLength: 200 }),
+        fc.infiniteStream(fc.nat()),
+        (leads, picks) => {
+          const shuffled = [...leads];
+          for (let i = shuffled.length - 1; i > 0; i--) {
+            const j = picks.next().value % (i + 1);
+            [shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!];
+          }
+          const expected = deciles(leads);
+          expect(deciles(shuffled)).toEqual(expected);
+          expect(expected.reduce((s, x) => s + x.converted, 0)).toBeCloseTo(
+            leads.filter((l) => l.converted).length,
+            6,
+          );
+        },
+      ),
+      { seed: 11, numRuns: 300 },
+    );
   });
 
   it('precision and recall of calling every lead at or above a threshold', () => {
