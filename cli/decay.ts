@@ -36,7 +36,7 @@ notifications follow as for any other change. Prints how many were visited and w
     const local = localRuntime(values['data-dir']);
     const response = await fetch(`${local.url}/local/decay`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${local.apiKey}` },
       body: JSON.stringify(request),
     }).catch(() => {
       throw new InputError(`the local runtime at ${local.url} does not answer: is "npm start" running?`);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -11,7 +11,6 @@ import { matchPath, ROUTES } from '../shared/http/routes.ts';
 import { BUS_DETAIL_TYPES } from '../shared/ingest/bus.ts';
 import { ASYNC_INVOKED, FUNCTIONS, functionNameVariable, functionTriggeredBy } from '../shared/manifest.ts';
 import { functionName, LOCAL_STAGE, tableNames } from '../shared/names.ts';
-import type { Notification } from '../shared/notify/notifications.ts';
 import { scheduledDecay } from '../shared/scoring/schedule.ts';
 import { apiKeyFrom, hashApiKey, newApiKey } from '../shared/security/apikeys.ts';
 import { documentClient } from '../shared/store/dynamo.ts';
@@ -25,7 +24,7 @@ import { ensureTables, startDynamoDbLocal } from './dynamodb.ts';
 import { BodyTooLarge, type HttpHandler, lambdaContext, toApiGatewayEvent, writeResult } from './gateway.ts';
 import { type AsyncFailureRecord, type LambdaHandler, LocalLambda } from './lambda.ts';
 import { type StreamFailure, type StreamHandler, StreamPoller } from './streams.ts';
-import { LocalTopic, type Subscription } from './topic.ts';
+import { LOCAL_TOPIC_ARN, LocalTopic, type Subscription } from './topic.ts';
 
 export interface RuntimeOptions {
   port?: number | undefined;
@@ -74,12 +73,16 @@ export const RuntimeState = z.object({
   dynamodbEndpoint: z.string(),
   tables: z.object({ activities: z.string(), leads: z.string() }),
   signingSecret: z.string(),
+  /** The API key, for the CLI's calls to /local routes (the file is readable by its owner only). */
+  apiKey: z.string(),
   /** The model files in force (LEADSCORE_MODELS). */
   models: z.string(),
   pid: z.number(),
 });
 
 export const DEFAULT_DATA_DIR = '.data';
+/** Where the local runtime serves SNS's Publish API for its handlers. */
+const LOCAL_SNS_PATH = '/local/sns';
 
 const FilterCondition = z.union([
   z.string(),
@@ -122,13 +125,16 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     : join(dataDir, 'dashboard');
   await buildDashboard(dashboardDir);
 
+  // A key id of this run's own: the local SNS endpoint takes only what its handlers sign with it.
+  const accessKeyId = `LOCAL${randomBytes(8).toString('hex').toUpperCase()}`;
   // The handlers read their configuration when first imported, exactly as a Lambda cold start does.
   Object.assign(process.env, {
     // The account and region the runtime plays, for the SDK clients handlers make (Lambda Invoke, found through
     // AWS_ENDPOINT_URL_LAMBDA): the same default chain as in AWS, where the runtime supplies these.
     AWS_REGION: LOCAL_AWS.region,
-    AWS_ACCESS_KEY_ID: 'local',
+    AWS_ACCESS_KEY_ID: accessKeyId,
     AWS_SECRET_ACCESS_KEY: 'local',
+    TOPIC_ARN: LOCAL_TOPIC_ARN,
     DASHBOARD_DIR: dashboardDir,
     ACTIVITIES_TABLE: tables.activities,
     LEADS_TABLE: tables.leads,
@@ -191,36 +197,18 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       response.end(DEMO_PAGE);
       return;
     }
-    if (method === 'GET' && path === '/local/metrics') return writeResult(response, json(200, counters()));
-    if (method === 'POST' && path === '/local/topic') return publishLocally(request, response);
-    if (method === 'GET' && path === '/local/notifications')
-      return writeResult(response, json(200, topic.feed.slice(-100).reverse()));
-    if (method === 'GET' && path === '/local/failures') return writeResult(response, json(200, failures));
-    if (method === 'GET' && path === '/local/async-failures') {
-      if (!(await authorised(request))) return writeResult(response, unauthorised());
-      return writeResult(response, json(200, lambda.failures));
+    if (method === 'POST' && path.replace(/\/$/, '') === LOCAL_SNS_PATH) {
+      const event = await toApiGatewayEvent(request, `POST ${LOCAL_SNS_PATH}`, undefined);
+      const body = event.isBase64Encoded
+        ? Buffer.from(event.body ?? '', 'base64').toString()
+        : (event.body ?? '');
+      const answer = topic.servePublish(body, event.headers.authorization, accessKeyId);
+      response.writeHead(answer.status, { 'content-type': 'text/xml' });
+      response.end(answer.body);
+      return;
     }
     if (path.startsWith('/2015-03-31/') && (await lambda.serve(request, response, path))) return;
-    if (method === 'POST' && path === '/local/subscriptions') {
-      const parsed = SubscriptionSchema.safeParse(
-        JSON.parse((await toApiGatewayEvent(request, 'POST /local/subscriptions', undefined)).body ?? '{}'),
-      );
-      if (!parsed.success)
-        return writeResult(
-          response,
-          problemResponse(
-            new HttpProblem(400, 'Bad Request', 'send {"endpoint": "http://...", "filterPolicy"?: {...}}'),
-          ),
-        );
-      topic.subscribe(parsed.data as Subscription);
-      return writeResult(response, json(201, parsed.data));
-    }
-    if (method === 'POST' && path === '/local/decay') {
-      const body = (await toApiGatewayEvent(request, 'POST /local/decay', undefined)).body;
-      const at = body ? (JSON.parse(body) as { at?: string }).at : undefined;
-      return writeResult(response, json(200, await decay(at)));
-    }
-    if (method === 'POST' && path === '/local/events') return putEvents(request, response);
+    if (path.startsWith('/local/')) return control(request, response, method, path);
     for (const route of ROUTES) {
       if (route.method !== method) continue;
       const params = matchPath(route.path, path);
@@ -246,6 +234,84 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     );
   }
 
+  /**
+   * The local runtime's own routes (/local/...): counters, the bus, the topic's subscriptions and dead letters,
+   * failure records, a decay run. Each needs the API key, as /v1 does; malformed input is a 400.
+   */
+  async function control(
+    request: IncomingMessage,
+    response: ServerResponse,
+    method: string,
+    path: string,
+  ): Promise<void> {
+    if (!(await authorised(request))) return writeResult(response, unauthorised());
+    const route = `${method} ${path}`;
+    const body = async <T>(schema: z.ZodType<T>, hint: string): Promise<T | undefined> => {
+      const text = (await toApiGatewayEvent(request, route, undefined)).body;
+      let value: unknown;
+      try {
+        value = text ? JSON.parse(text) : {};
+      } catch {
+        writeResult(
+          response,
+          problemResponse(new HttpProblem(400, 'Bad Request', `the body is not JSON; send ${hint}`)),
+        );
+        return undefined;
+      }
+      const parsed = schema.safeParse(value);
+      if (parsed.success) return parsed.data;
+      writeResult(response, problemResponse(new HttpProblem(400, 'Bad Request', `send ${hint}`)));
+      return undefined;
+    };
+    switch (route) {
+      case 'GET /local/metrics':
+        return writeResult(response, json(200, counters()));
+      case 'GET /local/notifications':
+        return writeResult(response, json(200, topic.feed.slice(-100).reverse()));
+      case 'GET /local/failures':
+        return writeResult(response, json(200, failures));
+      case 'GET /local/async-failures':
+        return writeResult(response, json(200, lambda.failures));
+      case 'GET /local/subscriptions':
+        return writeResult(response, json(200, topic.subscriptions()));
+      case 'GET /local/subscriptions/dead-letters':
+        return writeResult(response, json(200, topic.deadLetters()));
+      case 'POST /local/subscriptions': {
+        const subscription = await body(
+          SubscriptionSchema,
+          '{"endpoint": "http://...", "filterPolicy"?: {...}}',
+        );
+        if (!subscription) return;
+        const { arn, created } = topic.subscribe(subscription as Subscription);
+        return writeResult(response, json(created ? 201 : 200, { ...subscription, arn }));
+      }
+      case 'DELETE /local/subscriptions': {
+        const target = await body(
+          z.strictObject({ arn: z.string().min(1) }),
+          '{"arn": "<subscription ARN>"}',
+        );
+        if (!target) return;
+        if (!topic.unsubscribe(target.arn))
+          return writeResult(
+            response,
+            problemResponse(new HttpProblem(404, 'Not Found', 'no subscription has that ARN')),
+          );
+        return writeResult(response, { statusCode: 204 });
+      }
+      case 'POST /local/decay': {
+        const run = await body(
+          z.strictObject({ at: z.iso.datetime({ offset: true }).optional() }),
+          '{"at"?: "<ISO time>"}',
+        );
+        if (!run) return;
+        return writeResult(response, json(200, await decay(run.at)));
+      }
+      case 'POST /local/events':
+        return putEvents(request, response);
+    }
+    writeResult(response, problemResponse(new HttpProblem(404, 'Not Found', `no route for ${route}`)));
+  }
+
   async function authorised(request: IncomingMessage): Promise<boolean> {
     const key = apiKeyFrom(
       Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v])),
@@ -260,7 +326,6 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
    * retries and the on-failure record follow from there.
    */
   async function putEvents(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    if (!(await authorised(request))) return writeResult(response, unauthorised());
     const event = await toApiGatewayEvent(request, 'POST /local/events', undefined);
     const Entries = z.object({
       Entries: z
@@ -316,17 +381,6 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     );
   }
 
-  /** What the notify handler's LocalTopicPublisher posts to: the local stand-in for SNS Publish. */
-  async function publishLocally(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const event = await toApiGatewayEvent(request, 'POST /local/topic', undefined);
-    const { message, attributes } = JSON.parse(event.body ?? '{}') as {
-      message: Notification;
-      attributes: Record<string, string>;
-    };
-    topic.publish(message, attributes);
-    writeResult(response, json(200, { MessageId: message.id }));
-  }
-
   const topic = new LocalTopic({
     subscriptions: options.subscriptions ?? [],
     stateFile: options.inMemory ? undefined : join(dataDir, 'topic.json'),
@@ -342,9 +396,9 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   const { port } = server.address() as { port: number };
   const url = `http://${host}:${port}`;
 
-  // The stream handlers publish to the local topic, and handlers invoke functions through the local Lambda
-  // (the SDK reads its endpoint from AWS_ENDPOINT_URL_LAMBDA), whose addresses are known only now.
-  process.env.LOCAL_TOPIC_URL = `${url}/local/topic`;
+  // The stream handlers publish to the local topic's SNS endpoint, and handlers invoke functions through the
+  // local Lambda (the SDK finds both through AWS_ENDPOINT_URL_*), whose addresses are known only now.
+  process.env.AWS_ENDPOINT_URL_SNS = `${url}${LOCAL_SNS_PATH}`;
   process.env.AWS_ENDPOINT_URL_LAMBDA = url;
   const pollers: StreamPoller[] = [];
   for (const consumer of STREAM_CONSUMERS) {
@@ -400,13 +454,16 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
         dynamodbEndpoint: dynamodb.endpoint,
         tables,
         signingSecret,
+        apiKey,
         models: process.env.LEADSCORE_MODELS!,
         pid: process.pid,
       } satisfies z.infer<typeof RuntimeState>,
       null,
       2,
     ),
+    { mode: 0o600 },
   );
+  chmodSync(join(dataDir, 'runtime.json'), 0o600);
 
   return {
     url,

@@ -22,6 +22,12 @@ export interface Delivered {
   at: string;
 }
 
+export interface PublishAnswer {
+  status: number;
+  /** SNS's XML answer. */
+  body: string;
+}
+
 /** A message on its way to one subscriber: kept on disk until delivered or given up on. */
 export interface Delivery {
   id: string;
@@ -119,6 +125,42 @@ export class LocalTopic {
       this.schedule(delivery);
     }
     this.save();
+  }
+
+  /**
+   * SNS's Publish action, in its query protocol (what @aws-sdk/client-sns sends, found through
+   * AWS_ENDPOINT_URL_SNS): the notifier publishes here with the very code that publishes to SNS in AWS. Only
+   * requests signed with `accessKeyId` (the runtime's own, given to its handlers) are taken.
+   */
+  servePublish(body: string, authorization: string | undefined, accessKeyId: string): PublishAnswer {
+    const requestId = randomUUID();
+    const error = (status: number, code: string, message: string): PublishAnswer => ({
+      status,
+      body: `<ErrorResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><Error><Type>Sender</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`,
+    });
+    if (!authorization?.includes(`Credential=${accessKeyId}/`))
+      return error(403, 'InvalidClientTokenId', 'The security token included in the request is invalid.');
+    const form = new URLSearchParams(body);
+    if (form.get('Action') !== 'Publish')
+      return error(400, 'InvalidAction', `${form.get('Action')} is not supported by the local topic`);
+    if (form.get('TopicArn') !== LOCAL_TOPIC_ARN) return error(404, 'NotFound', 'Topic does not exist');
+    let message: Notification;
+    try {
+      message = JSON.parse(form.get('Message') ?? '') as Notification;
+      if (typeof message?.id !== 'string' || typeof message.type !== 'string')
+        throw new Error('not a notification');
+    } catch {
+      return error(400, 'InvalidParameter', 'Message is not a Leadscore notification');
+    }
+    const attributes: Record<string, string> = {};
+    for (let n = 1; form.has(`MessageAttributes.entry.${n}.Name`); n++)
+      attributes[form.get(`MessageAttributes.entry.${n}.Name`)!] =
+        form.get(`MessageAttributes.entry.${n}.Value.StringValue`) ?? '';
+    this.publish(message, attributes);
+    return {
+      status: 200,
+      body: `<PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishResult><MessageId>${randomUUID()}</MessageId></PublishResult><ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></PublishResponse>`,
+    };
   }
 
   /** Stops delivering; what is pending stays in the state file for the next start. */

@@ -19,13 +19,12 @@ const Environment = z.object({
   ACTIVITY_RETENTION_DAYS: z.coerce.number().int().positive().default(400),
   /** The scoring models in force: comma-separated YAML files. */
   LEADSCORE_MODELS: z.string().min(1).default('models/default.yaml'),
-  /** Where notifications go: an SNS topic in AWS, or the local runtime's topic. One of them is needed to notify. */
+  /** Where notifications go: the SNS topic (locally, the local runtime's, served through AWS_ENDPOINT_URL_SNS). */
   TOPIC_ARN: z.string().startsWith('arn:').optional(),
   /** Where the built dashboard is (the dashboard function); the local runtime builds it at start. */
   DASHBOARD_DIR: z.string().min(1).optional(),
   /** Set by the stack on the decay sweep: a paused sweep invokes itself to go on. */
   DECAY_SWEEP_FUNCTION: z.string().min(1).optional(),
-  LOCAL_TOPIC_URL: z.url().optional(),
   /** The job worker's function name, for the handlers that start jobs (the stack sets it from their spec). */
   RUN_JOB_FUNCTION: z.string().min(1).optional(),
 });
@@ -61,9 +60,7 @@ function requirements(spec: FunctionSpec): [string[], string][] {
     ...(uses.signingSecret
       ? [[['SIGNING_SECRET_ARN', 'SIGNING_SECRET'], 'the pixel-token signing secret'] as [string[], string]]
       : []),
-    ...(uses.notifications
-      ? [[['TOPIC_ARN', 'LOCAL_TOPIC_URL'], 'the topic notifications go to'] as [string[], string]]
-      : []),
+    ...(uses.notifications ? [[['TOPIC_ARN'], 'the topic notifications go to'] as [string[], string]] : []),
     ...(uses.invokes ?? []).map(
       (h) => [[functionNameVariable(h)], `the name of ${h}, which it invokes`] as [string[], string],
     ),

@@ -29,20 +29,3 @@ export class SnsPublisher implements Publisher {
     if (!out.MessageId) throw new Error(`SNS did not accept notification ${notification.id}`);
   }
 }
-
-/** The local runtime's topic, over HTTP (it delivers to local subscribers as SNS would). */
-export class LocalTopicPublisher implements Publisher {
-  private readonly url: string;
-  constructor(url: string) {
-    this.url = url;
-  }
-  async publish(notification: Notification): Promise<void> {
-    const response = await fetch(this.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ message: notification, attributes: messageAttributes(notification) }),
-    });
-    if (!response.ok)
-      throw new Error(`the local topic refused notification ${notification.id}: ${response.status}`);
-  }
-}

@@ -42,6 +42,12 @@ export function notifyStreamHandler(parts: {
       await publishFor(record);
     } catch (error) {
       failedInBatch = true;
+      // The batch processor keeps the error to itself: say what failed, or a stuck shard says nothing.
+      count('notify.failed');
+      logger.error('notification not published; the record will be retried', {
+        error: error as Error,
+        sequenceNumber: record.dynamodb?.SequenceNumber,
+      });
       throw error;
     }
   }

@@ -61,7 +61,7 @@ describe("Lambda's asynchronous invocations, locally", () => {
     expect(record).toMatchObject({
       version: '1.0',
       requestContext: {
-        functionArn: expect.stringMatching(/:function:ingest-bus:\$LATEST$/),
+        functionArn: expect.stringMatching(/:function:leadscore-local-ingest-bus:\$LATEST$/),
         condition: 'RetriesExhausted',
         approximateInvokeCount: retries + 1,
       },

@@ -65,7 +65,7 @@ describe('tracking pixel', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('image/gif');
     expect(await itemsUnder('activities', `LEAD#${lead}`)).toEqual([]);
-    const metrics = (await (await fetch(`${runtime.url}/local/metrics`)).json()) as Record<string, number>;
+    const metrics = (await (await api('/local/metrics')).json()) as Record<string, number>;
     expect(metrics['pixel.rejected.forged-token']).toBeGreaterThanOrEqual(1);
   });
 

@@ -40,8 +40,11 @@ async function stop(child: ChildProcess): Promise<number | null> {
 }
 
 function javaProcessesFor(dir: string): string[] {
-  const ps = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' });
-  return ps.split('\n').filter((line) => line.includes('DynamoDBLocal') && line.includes(dir));
+  // The java process itself, not the shell that watches over it.
+  const ps = execFileSync('ps', ['-eo', 'comm=,args='], { encoding: 'utf8' });
+  return ps
+    .split('\n')
+    .filter((line) => line.startsWith('java ') && line.includes('DynamoDBLocal') && line.includes(dir));
 }
 
 describe('the local runtime', () => {

@@ -95,7 +95,7 @@ describe('live scoring and notifications', () => {
     await new Promise((r) => setTimeout(r, 1000));
     expect(forLead(lead)).toHaveLength(1);
     // The high-intent flag was published too, but this subscriber's filter policy leaves it out.
-    const feed = (await (await fetch(`${runtime.url}/local/notifications`)).json()) as {
+    const feed = (await (await api('/local/notifications')).json()) as {
       message: Notification;
     }[];
     expect(
