@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileS
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { EventBridgeEvent } from 'aws-lambda';
 import * as z from 'zod';
 import { buildDashboard } from '../dashboard/build.ts';
 import type { SweepResult } from '../functions/decay-sweep.ts';
@@ -361,17 +362,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       if ((BUS_DETAIL_TYPES as readonly string[]).includes(entry.DetailType))
         lambda.invokeAsync(
           functionTriggeredBy('bus').handler,
-          JSON.stringify({
-            version: '0',
-            id,
-            'detail-type': entry.DetailType,
-            source: entry.Source,
-            account: LOCAL_AWS.accountId,
-            time: new Date().toISOString(),
-            region: LOCAL_AWS.region,
-            resources: [],
-            detail,
-          }),
+          JSON.stringify(ruleTargetEvent(id, entry, detail)),
         );
       results.push({ EventId: id });
     }
@@ -489,6 +480,27 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
 
 /** The deadline of a local asynchronous invocation (the stack gives 900 s): long work hands itself on sooner. */
 const ASYNC_TIMEOUT_MS = 120_000;
+
+/** What an EventBridge rule hands its Lambda target for a PutEvents entry (test/fixtures/aws has the shape). */
+export function ruleTargetEvent(
+  id: string,
+  entry: { Source: string; DetailType: string },
+  detail: unknown,
+  at = new Date(),
+): EventBridgeEvent<string, unknown> {
+  return {
+    version: '0',
+    id,
+    'detail-type': entry.DetailType,
+    source: entry.Source,
+    account: LOCAL_AWS.accountId,
+    // EventBridge's time has whole seconds: 2026-11-30T05:33:15Z.
+    time: at.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    region: LOCAL_AWS.region,
+    resources: [],
+    detail,
+  };
+}
 
 function msUntilNextUtc(hour: number): number {
   const now = new Date();
