@@ -236,7 +236,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
         table: 'leads',
         batchSize: 50,
         ...RELIABLE,
-        filter: { eventName: ['INSERT', 'MODIFY'], newImageEntity: ['score', 'erased'] },
+        filter: { eventName: ['INSERT', 'MODIFY'], newImageEntity: ['score', 'erased', 'merged'] },
       },
     },
     uses: { leads: { access: ['read', 'write', 'delete'] }, notifications: true },

@@ -75,6 +75,11 @@ async function scoreLead(
       count('score.erased');
       return;
     }
+    if (context.merged) {
+      // Its activities are being moved to the lead it was merged into, and are scored there as they arrive.
+      count('score.merged');
+      return;
+    }
     let conflict = false;
     // Read the lead's ledger at most once, and only if some model's stored state must be rebuilt.
     let ledger: Promise<LedgerItem[]> | undefined;

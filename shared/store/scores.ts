@@ -56,6 +56,8 @@ export interface LeadContext {
   leadId: string;
   attributes: Attributes | undefined;
   erased: boolean;
+  /** Merged into another lead: its activities are scored there (a marker holds each of its score keys). */
+  merged: boolean;
   scores: Map<string, ScoreItem>;
 }
 
@@ -68,19 +70,25 @@ export class ScoreStore {
     this.tables = tables;
   }
 
-  /** Everything scoring needs about a lead, in one batch read: profile, erasure tombstone, a score per model. */
+  /** Everything scoring needs about a lead, in one batch read: profile, erasure tombstone, a score (or marker) per model. */
   async context(leadId: string, models: string[]): Promise<LeadContext> {
-    const wanted = [keys.profile(leadId), keys.erased(leadId), ...models.map((m) => keys.score(leadId, m))];
+    const wanted = [
+      keys.profile(leadId),
+      keys.erased({ kind: 'lead', id: leadId }),
+      ...models.map((m) => keys.score(leadId, m)),
+    ];
     const items = await batchGet(this.client, this.tables.leads, wanted, { consistent: true });
     const scores = new Map<string, ScoreItem>();
     let attributes: Attributes | undefined;
     let erased = false;
+    let merged = false;
     for (const item of items) {
       if (item.entity === 'score') scores.set(String(item.model), normalise(item as unknown as ScoreItem));
       else if (item.entity === 'profile') attributes = item.attributes as Attributes;
       else if (item.entity === 'erased') erased = true;
+      else if (item.entity === 'merged') merged = true;
     }
-    return { leadId, attributes, erased, scores };
+    return { leadId, attributes, erased, merged, scores };
   }
 
   /** Writes a score if nobody else wrote this lead's score since `expectedRev` was read; false on a conflict. */

@@ -244,62 +244,122 @@ describe('identity and privacy', () => {
     expect(await itemsUnder('activities', `LEAD#${older}`)).toHaveLength(2);
   });
 
-  it('erase leaves no item of the lead, and later events for it are dropped', async () => {
+  it('erase of an announced, merged lead removes every item naming it or its aliases, and nothing brings it back', async () => {
+    // Prepare: a visitor identifies; another lead of the same person is merged in; the lead crosses into hot and
+    // is announced (the live feed keeps the notification); it has an outcome and a profile.
     const lead = uniqueId('erase');
     const visitor = uniqueId('v');
-    await pixel({ a: visitor });
+    const other = uniqueId('erase-other');
+    await pixel({ a: visitor, u: '/pricing' });
     await api('/v1/identify', { method: 'POST', json: { anonymousId: visitor, leadId: lead } });
     await api(`/v1/leads/${lead}/attributes`, {
       method: 'PUT',
       json: { attributes: { email: `${lead}@acme.test` } },
     });
+    await api('/v1/events', {
+      method: 'POST',
+      json: {
+        events: [{ eventId: 'o1', leadId: other, type: 'download', occurredAt: new Date().toISOString() }],
+      },
+    });
+    const merged = await api('/v1/identify', { method: 'POST', json: { leadId: lead, previousId: other } });
+    expect(await merged.json()).toMatchObject({ leadId: lead, aliased: other });
+    await api('/v1/events', {
+      method: 'POST',
+      json: {
+        events: [
+          {
+            eventId: 'x1',
+            leadId: lead,
+            type: 'form_submit',
+            occurredAt: new Date().toISOString(),
+            properties: { form: 'demo' },
+          },
+        ],
+      },
+    });
     await api(`/v1/leads/${lead}/outcomes`, {
       method: 'POST',
       json: { outcome: 'won', occurredAt: '2026-11-20T10:00:00Z' },
     });
-    await api('/v1/events', {
-      method: 'POST',
-      json: {
-        events: [{ eventId: 'x1', leadId: lead, type: 'download', occurredAt: '2026-11-20T10:00:00Z' }],
-      },
+    const since = new Date(Date.now() - 60_000).toISOString();
+    const announced = await until(async () => {
+      const feed = (await (
+        await api(`/v1/notifications?since=${encodeURIComponent(since)}&limit=500`)
+      ).json()) as {
+        notifications: { leadId: string; type: string; newBand: string }[];
+      };
+      return feed.notifications.find((n) => n.leadId === lead && n.type === 'band_crossing')
+        ? feed
+        : undefined;
     });
+    expect(announced).toBeDefined();
+    expect(await itemsMentioning('leads', lead)).not.toEqual([]);
 
-    const exported = (await (await api(`/v1/leads/${lead}/export`)).json()) as {
-      activities: unknown[];
-      outcomes: unknown[];
-      aliases: unknown[];
-    };
-    expect(exported.activities).toHaveLength(2);
-    expect(exported.outcomes).toHaveLength(1);
-    expect(exported.aliases).toEqual([{ id: visitor, kind: 'anonymous' }]);
+    // Act
+    const erased = await api(`/v1/leads/${other}`, { method: 'DELETE' });
 
-    const erased = await api(`/v1/leads/${lead}`, { method: 'DELETE' });
+    // Assess: erasing a merged-away id erases the person. Nothing names any of the ids but the score markers,
+    // which hold only their key and expire in a day; the tombstones are keyed by a hash and name nobody.
     expect(erased.status).toBe(200);
-    // Only the tombstone and the score marker remain, which hold the id and nothing else.
-    expect(await itemsMentioning('activities', lead)).toEqual([]);
-    expect(await itemsMentioning('activities', visitor)).toEqual([]);
-    // Scoring and history of the earlier events may still be on the streams; the erasure's marker, behind them,
-    // clears what they record.
+    for (const id of [lead, visitor, other]) expect(await itemsMentioning('activities', id)).toEqual([]);
     const left = await until(async () => {
-      const items = await itemsMentioning('leads', lead);
+      const items = [
+        ...(await itemsMentioning('leads', lead)),
+        ...(await itemsMentioning('leads', visitor)),
+        ...(await itemsMentioning('leads', other)),
+      ];
       return items.every((i) => i.entity === 'erased') ? items : undefined;
     });
-    expect(left.map((i) => i.entity)).toEqual(['erased', 'erased']);
-    for (const item of left)
-      expect(Object.keys(item).sort()).toEqual(
-        item.sk === 'ERASED' ? ['at', 'entity', 'leadId', 'pk', 'sk'] : ['entity', 'expiresAt', 'pk', 'sk'],
-      );
+    expect(left.map((i) => `${i.pk} ${i.sk}`).sort()).toEqual([
+      `LEAD#${lead} SCORE#default`,
+      `LEAD#${other} SCORE#default`,
+    ]);
+    for (const item of left) expect(Object.keys(item).sort()).toEqual(['entity', 'expiresAt', 'pk', 'sk']);
 
+    // Every later write for any of the ids is refused, and writes nothing.
     const late = await api('/v1/events', {
       method: 'POST',
       json: {
-        events: [{ eventId: 'x2', leadId: lead, type: 'page_view', occurredAt: '2026-11-21T10:00:00Z' }],
+        events: [
+          { eventId: 'x2', leadId: lead, type: 'page_view', occurredAt: new Date().toISOString() },
+          { eventId: 'x3', leadId: other, type: 'page_view', occurredAt: new Date().toISOString() },
+          { eventId: 'x4', anonymousId: visitor, type: 'page_view', occurredAt: new Date().toISOString() },
+        ],
       },
     });
-    expect(((await late.json()) as { results: { status: string }[] }).results[0]!.status).toBe('dropped');
+    expect(((await late.json()) as { results: { status: string }[] }).results.map((r) => r.status)).toEqual([
+      'dropped',
+      'dropped',
+      'dropped',
+    ]);
     await pixel({ a: visitor });
-    expect(await itemsMentioning('activities', lead)).toEqual([]);
-    expect((await api(`/v1/leads/${lead}/export`)).status).toBe(404);
+    for (const id of [lead, other]) {
+      const attributes = await api(`/v1/leads/${id}/attributes`, {
+        method: 'PUT',
+        json: { attributes: { title: 'CEO' } },
+      });
+      expect(attributes.status).toBe(410);
+      const outcome = await api(`/v1/leads/${id}/outcomes`, { method: 'POST', json: { outcome: 'lost' } });
+      expect(outcome.status).toBe(410);
+      expect((await api(`/v1/leads/${id}`)).status).toBe(410);
+      expect((await api(`/v1/leads/${id}/export`)).status).toBe(410);
+    }
+    const fresh = uniqueId('fresh');
+    for (const body of [
+      { leadId: lead, anonymousId: uniqueId('v') },
+      { leadId: fresh, anonymousId: visitor },
+      { leadId: fresh, previousId: other },
+      { leadId: other, previousId: fresh },
+    ])
+      expect((await api('/v1/identify', { method: 'POST', json: body })).status).toBe(410);
+    for (const id of [lead, visitor, other, fresh]) {
+      expect(await itemsMentioning('activities', id)).toEqual([]);
+    }
+    expect((await itemsMentioning('leads', lead)).every((i) => i.entity === 'erased')).toBe(true);
+    expect(await itemsMentioning('leads', fresh)).toEqual([]);
+    // An id nobody knows cannot be erased.
+    expect((await api(`/v1/leads/${uniqueId('nobody')}`, { method: 'DELETE' })).status).toBe(404);
   });
 });
 
