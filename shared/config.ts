@@ -26,6 +26,15 @@ const Environment = z.object({
   /** Set by the stack on the decay sweep: a paused sweep invokes itself to go on. */
   DECAY_CONTINUE: z.enum(['invoke']).optional(),
   LOCAL_TOPIC_URL: z.url().optional(),
+  /**
+   * The activity types an unsigned pixel hit may carry, comma-separated (a page script can send anything, so
+   * nothing that signals intent belongs here). A signed e-mail token also allows email_open.
+   */
+  PIXEL_ACTIVITY_TYPES: z
+    .string()
+    .regex(/^[a-z][a-z0-9_]{0,62}(,[a-z][a-z0-9_]{0,62})*$/, 'activity types, comma-separated')
+    .default('page_view')
+    .transform((list) => new Set(list.split(','))),
 });
 
 export type Config = z.infer<typeof Environment>;

@@ -69,6 +69,33 @@ describe('tracking pixel', () => {
     expect(metrics['pixel.rejected.forged-token']).toBeGreaterThanOrEqual(1);
   });
 
+  it('takes only pixel activity: page views unsigned, e-mail opens with a signed e-mail token', async () => {
+    // Prepare
+    const visitor = uniqueId('v');
+    const lead = uniqueId('lead');
+    const metrics = async () =>
+      (await (await fetch(`${runtime.url}/local/metrics`)).json()) as Record<string, number>;
+    const before = (await metrics())['pixel.rejected.type-not-allowed'] ?? 0;
+
+    // Act: a page script forging intent, then what the pixel is for.
+    const forgeries: Record<string, string>[] = [
+      { a: visitor, e: 'form_submit', 'p.form': 'demo' },
+      { a: visitor, e: 'meeting_booked' },
+      { a: visitor, e: 'email_open' },
+      { t: token(lead), e: 'form_submit' },
+      { t: token(lead), e: 'email_open' },
+    ];
+    for (const forged of forgeries)
+      expect((await pixel(forged)).headers.get('content-type')).toBe('image/gif');
+    await pixel({ a: visitor, e: 'page_view', id: 'pv' });
+    await pixel({ t: token(lead, { m: 'nl-3' }), e: 'email_open', id: 'open' });
+
+    // Assess: the forged five are counted and wrote nothing.
+    expect((await metrics())['pixel.rejected.type-not-allowed']).toBeGreaterThanOrEqual(before + 5);
+    expect((await itemsUnder('activities', `ANON#${visitor}`)).map((i) => i.type)).toEqual(['page_view']);
+    expect((await itemsUnder('activities', `LEAD#${lead}`)).map((i) => i.type)).toEqual(['email_open']);
+  });
+
   it('writes nothing for an expired token', async () => {
     const lead = uniqueId('lead');
     await pixel({ t: token(lead, { x: Math.floor(Date.now() / 1000) - 1 }) });
