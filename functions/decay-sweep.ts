@@ -20,8 +20,15 @@ const Resume = z.object({
   shard: z.number().int().min(0),
   startKey: z.record(z.string(), z.unknown()).optional(),
 });
-/** The schedule sends EventBridge's scheduled event; an operator may name the time ("as if at") and where to resume. */
-const Request = z.looseObject({ at: z.iso.datetime({ offset: true }).optional(), resume: Resume.optional() });
+/**
+ * The schedule sends EventBridge's scheduled event; an operator may name the time ("as if at") and where to resume.
+ * A sweep "as if at" another time is a preview, writing nothing and so announcing nothing, unless `commit` says so.
+ */
+const Request = z.looseObject({
+  at: z.iso.datetime({ offset: true }).optional(),
+  commit: z.boolean().optional(),
+  resume: Resume.optional(),
+});
 
 export interface SweepResult {
   at: string;
@@ -31,6 +38,8 @@ export interface SweepResult {
   /** Scores read (each due, found through the decay index). */
   visited: number;
   written: number;
+  /** A preview (`at` without `commit`): nothing was written; this many scores would have been, this many crossing a band. */
+  preview?: { wouldWrite: number; wouldCross: number };
   resume?: z.infer<typeof Resume>;
 }
 
@@ -50,7 +59,7 @@ async function decaySweep(event: unknown, context: Context): Promise<SweepResult
       new InvokeCommand({
         FunctionName: context.invokedFunctionArn,
         InvocationType: 'Event',
-        Payload: JSON.stringify({ at: result.at, resume: result.resume }),
+        Payload: JSON.stringify({ at: result.at, commit: request.commit, resume: result.resume }),
       }),
     );
     logger.info('decay sweep continues in a new invocation', { resume: result.resume });
@@ -66,6 +75,8 @@ async function sweep(
 ): Promise<SweepResult> {
   const now = request.at ? Date.parse(request.at) : Date.now();
   const due = new Date(now).toISOString();
+  const preview =
+    request.at !== undefined && request.commit !== true ? { wouldWrite: 0, wouldCross: 0 } : undefined;
   let visited = 0;
   let indexEntries = 0;
   let written = 0;
@@ -89,6 +100,7 @@ async function sweep(
             indexEntries,
             visited,
             written,
+            ...(preview && { preview }),
             resume: { model: model.id, shard, ...(startKey && { startKey }) },
           };
         }
@@ -98,7 +110,10 @@ async function sweep(
           visited++;
           if (item.fingerprint !== model.fingerprint) continue; // rescoring owns scores of an older model version
           const write = ageScore(model, item, now);
-          if (await scores.put(write.item, item.rev)) written++;
+          if (preview) {
+            preview.wouldWrite++;
+            if (write.item.band !== item.band) preview.wouldCross++;
+          } else if (await scores.put(write.item, item.rev)) written++;
           else count('decay.conflict');
         }
         startKey = page.next;
@@ -107,5 +122,5 @@ async function sweep(
   }
   count('decay.visited', visited);
   count('decay.written', written);
-  return { at: due, complete: true, indexEntries, visited, written };
+  return { at: due, complete: true, indexEntries, visited, written, ...(preview && { preview }) };
 }

@@ -50,8 +50,8 @@ export interface Runtime {
   tables: { activities: string; leads: string };
   topic: LocalTopic;
   failures: StreamFailure[];
-  /** Runs the decay sweep now, as of `at` (default now), to completion. */
-  decay(at?: string): Promise<SweepResult>;
+  /** Runs the decay sweep now, as of `at` (default now), to completion; as of `at`, a preview unless `commit`. */
+  decay(at?: string, commit?: boolean): Promise<SweepResult>;
   stop(): Promise<void>;
 }
 
@@ -179,8 +179,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     }
     if (method === 'POST' && path === '/local/decay') {
       const body = (await toApiGatewayEvent(request, 'POST /local/decay', undefined)).body;
-      const at = body ? (JSON.parse(body) as { at?: string }).at : undefined;
-      return writeResult(response, json(200, await decay(at)));
+      const { at, commit } = body ? (JSON.parse(body) as { at?: string; commit?: boolean }) : {};
+      return writeResult(response, json(200, await decay(at, commit)));
     }
     if (method === 'POST' && path === '/local/events') return putEvents(request, response);
     for (const route of ROUTES) {
@@ -323,7 +323,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     event: unknown,
     context: ReturnType<typeof lambdaContext>,
   ) => Promise<SweepResult>;
-  const decay = async (at?: string): Promise<SweepResult> => {
+  const decay = async (at?: string, commit?: boolean): Promise<SweepResult> => {
     const total: SweepResult = {
       at: at ?? new Date().toISOString(),
       complete: false,
@@ -333,7 +333,15 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     };
     let resume: SweepResult['resume'];
     do {
-      const result = await sweep({ ...(at && { at }), ...(resume && { resume }) }, lambdaContext(scheduled));
+      const result = await sweep(
+        { ...(at && { at }), ...(commit && { commit }), ...(resume && { resume }) },
+        lambdaContext(scheduled),
+      );
+      if (result.preview) {
+        total.preview ??= { wouldWrite: 0, wouldCross: 0 };
+        total.preview.wouldWrite += result.preview.wouldWrite;
+        total.preview.wouldCross += result.preview.wouldCross;
+      }
       total.indexEntries += result.indexEntries;
       total.visited += result.visited;
       total.written += result.written;

@@ -107,7 +107,9 @@ describe('live scoring and notifications', () => {
 
     // Act: the decay sweep, run as if 60 days had passed.
     const at = new Date(Date.now() + 60 * 86_400_000).toISOString();
-    const sweep = (await (await api('/local/decay', { method: 'POST', json: { at } })).json()) as {
+    const sweep = (await (
+      await api('/local/decay', { method: 'POST', json: { at, commit: true } })
+    ).json()) as {
       visited: number;
       written: number;
     };
