@@ -41,11 +41,13 @@ async function getLead(event: APIGatewayProxyEventV2): Promise<APIGatewayProxySt
   const byModel = models.flatMap((model) => {
     const stored = context.scores.get(model.id);
     if (!stored || stored.fingerprint !== model.fingerprint) return [];
+    // A score stored as of an activity a few minutes ahead (a fast sender clock) is read as of that time too, so
+    // this answer never says colder than what was stored and announced.
     const { contributions, flags, score, grade, band, combined, behaviour, fit, lastActivityAt } = scoreLead(
       model,
       decodeState(model, stored.state),
       context.attributes,
-      now,
+      Math.max(now, Date.parse(stored.updatedAt)),
       stored.band,
     );
     return [

@@ -1,4 +1,5 @@
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import { MAX_CLOCK_SKEW_MS } from '../domain/activity.ts';
 import { buildState, type LeadState } from '../engine/index.ts';
 import type { CompiledModel } from '../model/compile.ts';
 import { subjectOf } from '../store/keys.ts';
@@ -48,7 +49,7 @@ export function scoreStreamHandler(parts: ScoringParts) {
     const failed: string[] = [];
     for (const [leadId, { activities, firstSequence }] of byLead) {
       try {
-        await scoreLead(parts, leadId, activities, clock());
+        await scoreLead(parts, leadId, activities, asOf(activities, clock()));
       } catch (error) {
         count('score.failed');
         logger.error('scoring a lead failed', { leadId, error: error as Error });
@@ -58,6 +59,17 @@ export function scoreStreamHandler(parts: ScoringParts) {
     failed.sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
     return { batchItemFailures: failed.length > 0 ? [{ itemIdentifier: failed[0]! }] : [] };
   };
+}
+
+/**
+ * The time a batch is scored as of: now, or the newest activity's own time when that is ahead of now (the API
+ * accepts up to MAX_CLOCK_SKEW_MS ahead, for senders whose clocks run fast). Scoring it as of now would leave it
+ * out of the stored score, and unannounced, until the nightly sweep; scoring it as of its own time reflects it and
+ * announces its crossing at once, at most those few minutes early, which is what a fast clock means anyway.
+ */
+export function asOf(activities: { occurredAt: string }[], now: number): number {
+  const newest = Math.max(...activities.map((a) => Date.parse(a.occurredAt)));
+  return Math.min(Math.max(now, newest), now + MAX_CLOCK_SKEW_MS);
 }
 
 async function scoreLead(
