@@ -37,9 +37,11 @@ export async function identify(
   const previousId = request.previousId!;
   const other = await directory.resolveLead(previousId);
   if (other === leadId) {
-    if (previousId === leadId) throw new IdentityConflict('a lead cannot be merged into itself');
-    // Merged before (a retry, or a chain): finish what may have been left part-way.
-    return { leadId, aliased: previousId, movedActivities: await absorb(previousId, leadId) };
+    if (previousId === request.leadId) throw new IdentityConflict('a lead cannot be merged into itself');
+    // One lead already (a retry, either way round, or a chain): finish what may have been left part-way for the
+    // requested id that was merged away.
+    const merged = previousId === leadId ? request.leadId : previousId;
+    return { leadId, aliased: merged, movedActivities: await absorb(merged, leadId) };
   }
   const [a, b] = await Promise.all([directory.profile(leadId), directory.profile(other)]);
   // The older profile survives; with no profiles at all, the lead named in the request does.
