@@ -55,7 +55,13 @@ export const StorableNumber = z
     `must be 0 or between ${DYNAMODB_SMALLEST} and ${Number.MAX_SAFE_INTEGER} in magnitude`,
   );
 
-/** A property or attribute name: never empty (DynamoDB refuses an empty map key), short, printable. */
+/**
+ * Names JavaScript gives a meaning of their own: an object holding one is taken for a class instance, which the
+ * DynamoDB marshaller refuses (a 500 after validation), or worse, changes the object's prototype.
+ */
+const RESERVED_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** A property or attribute name: never empty (DynamoDB refuses an empty map key), short, printable, not reserved. */
 export const PropertyKey = z
   .string()
   .min(1, 'names must not be empty')
@@ -63,7 +69,8 @@ export const PropertyKey = z
   .refine(
     (name) => ![...name].some((c) => c.charCodeAt(0) < 0x20),
     'names must not contain control characters',
-  );
+  )
+  .refine((name) => !RESERVED_NAMES.has(name), 'names must not be __proto__, constructor or prototype');
 
 const PropertyValue = z.union([z.string().max(2048), StorableNumber, z.boolean(), z.null()]);
 /** Flat or one level nested, so properties stay small and predictable to match. */
