@@ -50,7 +50,7 @@ const OPERATIONS: Record<string, Operation> = {
     summary: 'Record a batch of activities (at most 100, 256 KB), answered per event',
     body: z.object({ events: z.array(ActivitySchema) }),
     responses: {
-      200: 'Per-event results: recorded, duplicate, rejected (with errors) or dropped',
+      200: 'Per-event results: recorded, duplicate, rejected (with errors), dropped (erased lead) or failed (retryable)',
       400: 'Not JSON, or no events array',
       413: 'Too many events or too large a body',
       415: 'Not application/json',
@@ -67,7 +67,8 @@ const OPERATIONS: Record<string, Operation> = {
     responses: {
       200: 'The surviving lead, the aliased id and how many activities moved',
       400: 'Bad body',
-      409: 'The id belongs to another lead, or the lead was erased',
+      409: 'The id belongs to another lead, or another identify or merge won the race',
+      410: 'Either id was erased',
       415: 'Not application/json',
       ...AUTH,
     },
@@ -75,7 +76,13 @@ const OPERATIONS: Record<string, Operation> = {
   'PUT /v1/leads/{id}/attributes': {
     summary: 'Set fit attributes (null removes one)',
     body: z.object({ attributes: AttributesPatchSchema }),
-    responses: { 200: 'The attributes now held', 400: 'Bad body', 415: 'Not application/json', ...AUTH },
+    responses: {
+      200: 'The attributes now held (of the survivor, for a merged id)',
+      400: 'Bad body',
+      410: 'The lead was erased',
+      415: 'Not application/json',
+      ...AUTH,
+    },
   },
   'POST /v1/leads/{id}/outcomes': {
     summary: 'Record an outcome: converted, won or lost',
@@ -86,9 +93,11 @@ const OPERATIONS: Record<string, Operation> = {
       value: z.number().optional(),
     }),
     responses: {
-      200: 'Already recorded (same outcomeId)',
+      200: 'Already recorded (same outcomeId, same result)',
       201: 'Recorded',
       400: 'Bad body',
+      409: 'The outcomeId already holds another result',
+      410: 'The lead was erased',
       415: 'Not application/json',
       ...AUTH,
     },
@@ -98,13 +107,15 @@ const OPERATIONS: Record<string, Operation> = {
     responses: {
       200: 'Profile, activities, outcomes, aliases',
       400: 'Bad lead id',
-      404: 'No such lead, or erased',
+      404: 'No such lead',
+      410: 'Erased',
       ...AUTH,
     },
   },
   'DELETE /v1/leads/{id}': {
-    summary: 'Erase everything about a lead; later events for it are dropped',
-    responses: { 200: 'What was erased', 400: 'Bad lead id', ...AUTH },
+    summary:
+      'Erase the person: the lead, its aliases and all their data; every later write for them is refused',
+    responses: { 200: 'What was erased', 400: 'Bad lead id', 404: 'No such lead', ...AUTH },
   },
   'GET /v1/leads': {
     summary: 'Leads ranked by score, highest first, per model and band, paginated',
@@ -122,7 +133,13 @@ const OPERATIONS: Record<string, Operation> = {
   },
   'GET /v1/leads/{id}': {
     summary: "A lead's scores as of now: score, grade, band, contributions, flags, recent activity",
-    responses: { 200: 'The lead', 400: 'Bad lead id', 404: 'No such lead', ...AUTH },
+    responses: {
+      200: 'The lead (the survivor, with mergedInto, for a merged id)',
+      400: 'Bad lead id',
+      404: 'No such lead',
+      410: 'Erased',
+      ...AUTH,
+    },
   },
   'GET /v1/leads/{id}/history': {
     summary: "Every change of the lead's score with its cause, newest first",

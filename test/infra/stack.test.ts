@@ -406,7 +406,12 @@ const isStreamAction = (a: string) =>
 function actionsOf(access: TableAccess): string[] {
   return {
     read: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'],
-    write: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem'],
+    write: [
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:BatchWriteItem',
+      'dynamodb:ConditionCheckItem',
+    ],
     delete: ['dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'],
     scan: ['dynamodb:Scan'],
   }[access];
