@@ -224,7 +224,8 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
         filter: { eventName: ['INSERT'] },
       },
     },
-    uses: { activities: { access: ['read'] }, leads: { access: ['read', 'write'] } },
+    // Writes and deletes on the ledger: a visitor's event that landed after its identify (or erasure) is settled.
+    uses: { activities: { access: ['read', 'write', 'delete'] }, leads: { access: ['read', 'write'] } },
     memoryMb: 1024,
     timeoutSeconds: 120,
   },

@@ -47,8 +47,8 @@ export class Ledger {
    * Where each subject's activity goes now: the live lead an anonymous id or merged-away lead id resolves to, or
    * 'erased' when it, or the lead it resolves to, was erased (its late events are dropped).
    */
-  resolve(subjects: Subject[]): Promise<Map<string, Resolution>> {
-    return resolveSubjects(this.client, this.tables.leads, subjects);
+  resolve(subjects: Subject[], consistent = false): Promise<Map<string, Resolution>> {
+    return resolveSubjects(this.client, this.tables.leads, subjects, consistent);
   }
 
   /** Writes one activity unless this subject already has its eventId. Reports the write units it consumed. */

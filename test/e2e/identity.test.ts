@@ -114,6 +114,42 @@ describe('identity as one graph', () => {
     }
   });
 
+  it('events sent while their visitor is being identified or erased end with the lead, or go with it', async () => {
+    // Prepare: visitors, each identified (or its lead erased) while a stream of its events is being sent.
+    const pairs = Array.from({ length: 6 }, (_, n) => ({
+      visitor: uniqueId('inflight-v'),
+      lead: uniqueId('inflight'),
+      erase: n % 2 === 1,
+    }));
+
+    // Act
+    await Promise.all(
+      pairs.map(async ({ visitor, lead, erase }) => {
+        await send({ eventId: 'first', anonymousId: visitor, type: 'page_view', occurredAt: now() });
+        const events = Promise.all(
+          Array.from({ length: 10 }, (_, i) =>
+            send({ eventId: `v${i}`, anonymousId: visitor, type: 'page_view', occurredAt: now() }),
+          ),
+        );
+        await api('/v1/identify', { method: 'POST', json: { leadId: lead, anonymousId: visitor } });
+        if (erase) await api(`/v1/leads/${lead}`, { method: 'DELETE' });
+        await events;
+      }),
+    );
+
+    // Assess: nothing is left under any visitor; the identified leads hold all eleven, the erased nothing.
+    for (const { visitor, lead, erase } of pairs) {
+      await until(async () =>
+        (await itemsUnder('activities', `ANON#${visitor}`)).length === 0 ? true : undefined,
+      );
+      const held = await until(async () => {
+        const items = await itemsUnder('activities', `LEAD#${lead}`);
+        return items.length === (erase ? 0 : 11) ? items : undefined;
+      });
+      expect(held).toHaveLength(erase ? 0 : 11);
+    }
+  });
+
   it('concurrent merges of one lead into different leads: one wins, the others get 409', async () => {
     const loser = uniqueId('race-loser');
     await send({ eventId: 'l1', leadId: loser, type: 'download', occurredAt: now() });
