@@ -123,7 +123,9 @@ describe('the dashboard', () => {
       json: { events: [{ ...demo, occurredAt: new Date().toISOString() }] },
     });
     const entry = page.locator(`#feed li[data-lead="${primed}"]`, { hasText: 'hot' }).first();
-    await entry.waitFor({ timeout: 10_000 });
+    // The feed starts an hour back and reads 200 notifications a poll: while other test files publish thousands
+    // (the model-based test does), it takes a while to catch up.
+    await entry.waitFor({ timeout: 90_000 });
     expect(await entry.textContent()).toMatch(/hot/);
     await page.screenshot({ path: join(SHOTS, 'dashboard-feed.png'), fullPage: true });
     const after = (await (await api(`/v1/leads/${primed}`)).json()) as {
