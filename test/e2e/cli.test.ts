@@ -275,16 +275,18 @@ describe('backtesting and training from the command line', () => {
         "  - { column: Last Action, values: { 'Demo Requested': demo_request } }",
       ].join('\n'),
     );
-    const { stdout, stderr } = await cli(
-      'import',
-      '--data',
-      join(dir, 'export.csv'),
-      '--mapping',
-      join(dir, 'mapping.yaml'),
-      '--load',
-      '--data-dir',
-      runtime.dataDir,
-    );
+    const load = () =>
+      cli(
+        'import',
+        '--data',
+        join(dir, 'export.csv'),
+        '--mapping',
+        join(dir, 'mapping.yaml'),
+        '--load',
+        '--data-dir',
+        runtime.dataDir,
+      );
+    const { stdout, stderr } = await load();
     expect(stdout).toMatch(/^1 leads from 2 rows \(utf-8\); 1 rows skipped; loaded into /m);
     expect(stderr).toMatch(/export\.csv:3: 1 fields where the header has 5/);
     const scored = await until(async () => {
@@ -296,6 +298,13 @@ describe('backtesting and training from the command line', () => {
     });
     expect(scored.scores![0]!.score).toBeGreaterThan(0);
     expect(scored.outcomes).toHaveLength(1);
+
+    // Importing the same file again adds nothing: activities and outcomes are keyed by their ids.
+    await load();
+    const items = async (table: 'activities' | 'leads') =>
+      (await itemsUnder(table, `LEAD#${lead}`)).filter((i) => i.entity !== 'history' && i.entity !== 'score');
+    expect((await items('leads')).map((i) => i.entity).sort()).toEqual(['outcome', 'profile']);
+    expect(await items('activities')).toHaveLength(5);
   });
 });
 
