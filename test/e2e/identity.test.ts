@@ -224,6 +224,18 @@ describe('outcomes, once per id', () => {
         ],
       },
     });
+    const activity = (occurredAt: string, leadId = lead) => ({
+      Source: 'crm',
+      DetailType: 'leadscore.activity',
+      Detail: JSON.stringify({ eventId: `a-${occurredAt}`, leadId, type: 'webinar_attended', occurredAt }),
+    });
+    await api('/local/events', {
+      method: 'POST',
+      json: {
+        Entries: [activity('2099-01-01T00:00:00Z'), activity('2026-11-20T10:00:00Z', 'not a lead id')],
+      },
+    });
+    expect(await itemsUnder('activities', `LEAD#${lead}`)).toEqual([]);
     const outcomes = (await itemsUnder('leads', `LEAD#${lead}`)).filter((i) => i.entity === 'outcome');
     expect(outcomes).toEqual([
       expect.objectContaining({ outcomeId: 'crm-9', occurredAt: '2026-11-20T10:00:00.000Z' }),
