@@ -123,9 +123,9 @@ export class LeadDirectory {
         updatedAt: now,
       };
     } catch (error) {
-      const [profile, erased, merged] = cancellationReasons(error);
+      const [profile, erased, movedAway] = cancellationReasons(error);
       if (erased === 'ConditionalCheckFailed') throw new LeadErased(leadId);
-      if (merged === 'ConditionalCheckFailed') throw new LeadMoved(leadId);
+      if (movedAway === 'ConditionalCheckFailed') throw new LeadMoved(leadId);
       // Another writer got there first: read again and merge onto theirs.
       if (profile === 'ConditionalCheckFailed' || profile === 'TransactionConflict')
         return this.setAttributes(leadId, attributes, nowMs);
