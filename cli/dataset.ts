@@ -63,12 +63,10 @@ export function leadWriter(target: Target, ids: { source: Source; outcomeId: str
     for (const activity of lead.activities)
       await ledger.record({ kind: 'lead', id: lead.leadId }, activity, ids.source, now);
     if (lead.outcome)
-      await directory.addOutcome(
-        lead.leadId,
-        lead.outcome,
-        new Date(now).toISOString(),
-        ids.outcomeId,
-        undefined,
-      );
+      await directory.addOutcome(lead.leadId, {
+        outcomeId: ids.outcomeId,
+        outcome: lead.outcome,
+        occurredAt: new Date(now).toISOString(),
+      });
   };
 }

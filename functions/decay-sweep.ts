@@ -20,8 +20,15 @@ const Resume = z.object({
   shard: z.number().int().min(0),
   startKey: z.record(z.string(), z.unknown()).optional(),
 });
-/** The schedule sends EventBridge's scheduled event; an operator may name the time ("as if at") and where to resume. */
-const Request = z.looseObject({ at: z.iso.datetime({ offset: true }).optional(), resume: Resume.optional() });
+/**
+ * The schedule sends the time it was scheduled for; an operator may name the time ("as if at") and where to
+ * resume. A preview writes nothing and so announces nothing: `leadscore decay --at` asks for one unless --commit.
+ */
+const Request = z.looseObject({
+  at: z.iso.datetime({ offset: true }).optional(),
+  preview: z.boolean().optional(),
+  resume: Resume.optional(),
+});
 
 export interface SweepResult {
   at: string;
@@ -31,6 +38,8 @@ export interface SweepResult {
   /** Scores read (each due, found through the decay index). */
   visited: number;
   written: number;
+  /** A preview: nothing was written; this many scores would have been, this many crossing a band. */
+  preview?: { wouldWrite: number; wouldCross: number };
   resume?: z.infer<typeof Resume>;
 }
 
@@ -45,7 +54,11 @@ async function decaySweep(event: unknown, context: Context): Promise<SweepResult
   const result = await sweep(request, context);
   // In Lambda (AWS or the local runtime's) the sweep hands the rest to a fresh invocation of itself.
   if (!result.complete && config.DECAY_SWEEP_FUNCTION) {
-    await invokeAsync(config.DECAY_SWEEP_FUNCTION, { at: result.at, resume: result.resume });
+    await invokeAsync(config.DECAY_SWEEP_FUNCTION, {
+      at: result.at,
+      ...(request.preview && { preview: true }),
+      resume: result.resume,
+    });
     logger.info('decay sweep continues in a new invocation', { resume: result.resume });
   }
   return result;
@@ -59,6 +72,7 @@ async function sweep(
 ): Promise<SweepResult> {
   const now = request.at ? Date.parse(request.at) : Date.now();
   const due = new Date(now).toISOString();
+  const preview = request.preview === true ? { wouldWrite: 0, wouldCross: 0 } : undefined;
   let visited = 0;
   let indexEntries = 0;
   let written = 0;
@@ -82,6 +96,7 @@ async function sweep(
             indexEntries,
             visited,
             written,
+            ...(preview && { preview }),
             resume: { model: model.id, shard, ...(startKey && { startKey }) },
           };
         }
@@ -91,7 +106,10 @@ async function sweep(
           visited++;
           if (item.fingerprint !== model.fingerprint) continue; // rescoring owns scores of an older model version
           const write = ageScore(model, item, now);
-          if (await scores.put(write.item, item.rev)) written++;
+          if (preview) {
+            preview.wouldWrite++;
+            if (write.item.band !== item.band) preview.wouldCross++;
+          } else if (await scores.put(write.item, item.rev)) written++;
           else count('decay.conflict');
         }
         startKey = page.next;
@@ -100,5 +118,5 @@ async function sweep(
   }
   count('decay.visited', visited);
   count('decay.written', written);
-  return { at: due, complete: true, indexEntries, visited, written };
+  return { at: due, complete: true, indexEntries, visited, written, ...(preview && { preview }) };
 }

@@ -8,13 +8,14 @@ const { ledger, directory } = wire('export-lead');
 
 /** GET /v1/leads/{id}/export: everything Leadscore holds about a lead (a data subject access request). */
 async function exportLead(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
-  const leadId = leadIdParameter(event);
-  if (await directory.isErased(leadId)) throw problems.notFound(`lead "${leadId}" was erased`);
+  const requested = leadIdParameter(event);
+  // The person behind a merged-away id is its survivor; an erased one is 410 (the store's error).
+  const leadId = await directory.resolveLead(requested);
   const [records, activities] = await Promise.all([
     directory.itemsOf(leadId),
     ledger.activitiesOf({ kind: 'lead', id: leadId }),
   ]);
-  if (records.length === 0 && activities.length === 0) throw problems.notFound(`no lead "${leadId}"`);
+  if (records.length === 0 && activities.length === 0) throw problems.notFound(`no lead "${requested}"`);
   const strip = <T extends object>(item: T) => {
     const { pk: _pk, sk: _sk, ...rest } = item as T & { pk?: unknown; sk?: unknown };
     return rest;

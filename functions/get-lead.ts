@@ -15,10 +15,13 @@ const RECENT = 20;
 
 /**
  * GET /v1/leads/{id}: the lead's score under each model as of now (decay applied), with its grade, band, the
- * rules that produced it, the breakdown that adds up to it, flags, the profile, and recent activity.
+ * rules that produced it, the breakdown that adds up to it, flags, the profile, and recent activity. A merged-away
+ * id answers with its survivor.
  */
 async function getLead(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
-  const leadId = leadIdParameter(event);
+  const requested = leadIdParameter(event);
+  // A merged-away id answers with the lead it was merged into, and says so; an erased one is 410 (the store's error).
+  const leadId = await directory.resolveLead(requested);
   const now = Date.now();
   const [context, activities, outcomeItems] = await Promise.all([
     scores.context(
@@ -28,14 +31,27 @@ async function getLead(event: APIGatewayProxyEventV2): Promise<APIGatewayProxySt
     ledger.activitiesOf({ kind: 'lead', id: leadId }),
     directory.outcomesOf(leadId),
   ]);
-  if (context.erased || (context.scores.size === 0 && !context.attributes && activities.length === 0)) {
-    throw problems.notFound(`no lead "${leadId}"`);
+  if (
+    context.scores.size === 0 &&
+    !context.attributes &&
+    activities.length === 0 &&
+    outcomeItems.length === 0
+  ) {
+    throw problems.notFound(`no lead "${requested}"`);
   }
   const byModel = models.flatMap((model) => {
     const stored = context.scores.get(model.id);
     if (!stored || stored.fingerprint !== model.fingerprint) return [];
+    // A score stored as of an activity a few minutes ahead (a fast sender clock) is read as of that time too, so
+    // this answer never says colder than what was stored and announced.
     const { contributions, breakdown, flags, score, grade, band, combined, behaviour, fit, lastActivityAt } =
-      scoreLead(model, decodeState(model, stored.state), context.attributes, now, stored.band);
+      scoreLead(
+        model,
+        decodeState(model, stored.state),
+        context.attributes,
+        Math.max(now, Date.parse(stored.updatedAt)),
+        stored.band,
+      );
     return [
       {
         model: model.id,
@@ -58,6 +74,7 @@ async function getLead(event: APIGatewayProxyEventV2): Promise<APIGatewayProxySt
   const outcomes = outcomeItems.map(({ outcome, occurredAt, value }) => ({ outcome, occurredAt, value }));
   return json(200, {
     leadId,
+    ...(leadId !== requested && { mergedInto: leadId }),
     at: new Date(now).toISOString(),
     attributes: context.attributes ?? {},
     scores: byModel,

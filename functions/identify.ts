@@ -2,12 +2,14 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import * as z from 'zod';
 import { LeadId } from '../shared/domain/activity.ts';
 import { readJsonBody } from '../shared/http/body.ts';
-import { json, problems } from '../shared/http/problem.ts';
-import { IdentityConflict, identify } from '../shared/ingest/identity.ts';
+import { json } from '../shared/http/problem.ts';
+import { identify } from '../shared/ingest/identity.ts';
 import { httpHandler } from '../shared/lambda.ts';
+import { loadModels } from '../shared/models.ts';
 import { wire } from '../shared/wiring.ts';
 
-const { ledger, directory } = wire('identify');
+const { config, ledger, directory } = wire('identify');
+const models = loadModels(config.LEADSCORE_MODELS).map((m) => m.id);
 
 const Body = z
   .strictObject({ leadId: LeadId, anonymousId: LeadId.optional(), previousId: LeadId.optional() })
@@ -16,15 +18,13 @@ const Body = z
       'send exactly one of anonymousId (a visitor becomes this lead) or previousId (merge that lead into this one)',
   });
 
-/** POST /v1/identify: a visitor becomes a known lead, or two leads merge (the older profile survives). */
+/**
+ * POST /v1/identify: a visitor becomes a known lead, or two leads merge (the older profile survives). A race lost
+ * to another identify or merge is a 409; an erased id on either side, a 410 (the store's errors, mapped at the edge).
+ */
 async function identifyLead(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
   const body = readJsonBody(event, Body, 16 * 1024);
-  try {
-    return json(200, await identify(directory, ledger, body, Date.now()));
-  } catch (error) {
-    if (error instanceof IdentityConflict) throw problems.conflict(error.message);
-    throw error;
-  }
+  return json(200, await identify(directory, ledger, models, body, Date.now()));
 }
 
 export const handler = httpHandler('identify', identifyLead, directory);

@@ -3,6 +3,7 @@ import * as z from 'zod';
 import { json, problems } from '../shared/http/problem.ts';
 import { httpHandler } from '../shared/lambda.ts';
 import { loadModels } from '../shared/models.ts';
+import { keys } from '../shared/store/keys.ts';
 import { type RankKey, ScoreStore } from '../shared/store/scores.ts';
 import { wire } from '../shared/wiring.ts';
 
@@ -16,7 +17,21 @@ const Query = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().max(2000).optional(),
 });
-const Cursor = z.object({ band: z.string(), key: z.record(z.string(), z.unknown()).optional() });
+/**
+ * A page's place: its band, and where in the rank index it goes on. Checked field by field, so a crafted or
+ * stale cursor is a 400, never a key DynamoDB refuses (a 500).
+ */
+const Cursor = z.strictObject({
+  band: z.string().max(64),
+  key: z
+    .strictObject({
+      pk: z.string().regex(/^LEAD#[A-Za-z0-9][A-Za-z0-9._:@+-]{0,127}$/),
+      sk: z.string().regex(/^SCORE#[A-Za-z0-9._-]{1,64}$/),
+      rankKey: z.string().max(200),
+      rankScore: z.string().regex(/^\d{12}#[A-Za-z0-9][A-Za-z0-9._:@+-]{0,127}$/),
+    })
+    .optional(),
+});
 
 /**
  * GET /v1/leads?model=&band=&limit=&cursor=: leads ranked by score, highest first, within one band or across all
@@ -39,7 +54,12 @@ async function listLeads(event: APIGatewayProxyEventV2): Promise<APIGatewayProxy
   let cursor: z.infer<typeof Cursor> | undefined;
   if (query.data.cursor) {
     const parsed = Cursor.safeParse(safeJson(Buffer.from(query.data.cursor, 'base64url').toString('utf8')));
-    if (!parsed.success) throw problems.badRequest('the cursor is not one this API gave out');
+    const valid =
+      parsed.success &&
+      bands.includes(parsed.data.band) &&
+      (query.data.band === undefined || parsed.data.band === query.data.band) &&
+      (parsed.data.key === undefined || parsed.data.key.rankKey === keys.rank(model.id, parsed.data.band));
+    if (!valid) throw problems.badRequest('the cursor is not one this API gave out for this query');
     cursor = parsed.data;
   }
 
@@ -60,7 +80,7 @@ async function listLeads(event: APIGatewayProxyEventV2): Promise<APIGatewayProxy
     taken.push(...page.keys);
     if (page.next) {
       // This band goes on beyond what was read: the next page starts there, whatever room is left.
-      next = { band, key: page.next };
+      next = { band, key: page.next as RankKey };
       break;
     }
     if (taken.length === limit) {

@@ -19,7 +19,13 @@ const GIF: APIGatewayProxyStructuredResultV2 = {
 /** GET /p.gif: always the GIF. A hit that cannot be recorded is logged and counted, never shown to the page. */
 async function trackPixel(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
   const now = Date.now();
-  const hit = parsePixelHit(event.queryStringParameters ?? {}, event.headers['user-agent'], secret, now);
+  const hit = parsePixelHit(
+    event.queryStringParameters ?? {},
+    event.headers['user-agent'],
+    secret,
+    now,
+    config.PIXEL_ACTIVITY_TYPES,
+  );
   if (!hit.ok) {
     count(`pixel.rejected.${hit.reason}`);
     logger.warn('pixel hit rejected', { reason: hit.reason, detail: hit.detail });

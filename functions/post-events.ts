@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import * as z from 'zod';
-import { ActivitySchema } from '../shared/domain/activity.ts';
+import { type Activity, checkActivity } from '../shared/domain/activity.ts';
 import { readJsonBody } from '../shared/http/body.ts';
 import { json, problems } from '../shared/http/problem.ts';
 import { type RecordResult, recordActivities } from '../shared/ingest/record.ts';
@@ -13,15 +13,13 @@ const { ledger, directory } = wire('post-events');
 
 export const MAX_EVENTS = 100;
 export const MAX_BODY_BYTES = 256 * 1024;
-/** Clocks disagree a little; an event from further in the future than this is a mistake. */
-const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 
 const Envelope = z.strictObject({ events: z.array(z.unknown()).min(1, 'send at least one event') });
 
 /**
  * POST /v1/events {"events": [...]}: each event is checked on its own and answered on its own: recorded,
- * duplicate (its eventId was recorded before; nothing new is written), rejected (with the problem), or dropped
- * (its lead was erased).
+ * duplicate (its eventId was recorded before; nothing new is written), rejected (with the problem), dropped
+ * (its lead was erased), or failed (not stored this time, `retryable`: a retry of the batch records only those).
  */
 async function postEvents(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
   const { events } = readJsonBody(event, Envelope, MAX_BODY_BYTES);
@@ -33,28 +31,17 @@ async function postEvents(event: APIGatewayProxyEventV2): Promise<APIGatewayProx
     | RecordResult
     | { eventId: unknown; status: 'rejected'; errors: { path: string; message: string }[] }
   )[] = [];
-  const accepted: { index: number; activity: z.infer<typeof ActivitySchema> }[] = [];
+  const accepted: { index: number; activity: Activity }[] = [];
   events.forEach((raw, index) => {
-    const parsed = ActivitySchema.safeParse(raw);
+    const checked = checkActivity(raw, now);
     const eventId = (raw as { eventId?: unknown } | null)?.eventId;
-    if (!parsed.success) {
+    if (checked.ok) accepted.push({ index, activity: checked.activity });
+    else
       results[index] = {
         eventId,
         status: 'rejected',
-        errors: parsed.error.issues.map((i) => ({
-          path: formatPath(i.path) || '(event)',
-          message: i.message,
-        })),
+        errors: checked.issues.map((i) => ({ path: formatPath(i.path) || '(event)', message: i.message })),
       };
-    } else if (Date.parse(parsed.data.occurredAt) > now + MAX_CLOCK_SKEW_MS) {
-      results[index] = {
-        eventId,
-        status: 'rejected',
-        errors: [{ path: 'occurredAt', message: 'is more than 5 minutes in the future' }],
-      };
-    } else {
-      accepted.push({ index, activity: parsed.data });
-    }
   });
 
   const recorded = await recordActivities(
@@ -67,7 +54,7 @@ async function postEvents(event: APIGatewayProxyEventV2): Promise<APIGatewayProx
     results[a.index] = recorded[i]!;
   });
   for (const r of results) count(`events.${r.status}`);
-  const summary = { recorded: 0, duplicate: 0, rejected: 0, dropped: 0 };
+  const summary = { recorded: 0, duplicate: 0, rejected: 0, dropped: 0, failed: 0 };
   for (const r of results) summary[r.status]++;
   return json(200, {
     ...summary,
@@ -76,6 +63,7 @@ async function postEvents(event: APIGatewayProxyEventV2): Promise<APIGatewayProx
       status,
       ...('errors' in rest ? { errors: rest.errors } : {}),
       ...('reason' in rest && rest.reason ? { reason: rest.reason } : {}),
+      ...('retryable' in rest && rest.retryable ? { retryable: true } : {}),
     })),
   });
 }

@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import * as z from 'zod';
-import { EventId, Timestamp } from '../shared/domain/activity.ts';
+import { instant, OutcomeFields, outcomeIdOf } from '../shared/domain/outcome.ts';
 import { readJsonBody } from '../shared/http/body.ts';
 import { leadIdParameter } from '../shared/http/parameters.ts';
 import { json } from '../shared/http/problem.ts';
@@ -10,27 +9,27 @@ import { wire } from '../shared/wiring.ts';
 
 const { directory } = wire('post-outcome');
 
-const Body = z.strictObject({
-  outcome: z.enum(['converted', 'won', 'lost']),
-  occurredAt: Timestamp.optional(),
-  /** Makes retries safe: the same outcomeId is recorded once. */
-  outcomeId: EventId.optional(),
-  value: z.number().finite().nonnegative().optional(),
-});
+const Body = z.strictObject(OutcomeFields);
 
-/** POST /v1/leads/{id}/outcomes: what became of the lead (converted, won, lost), for backtests and training. */
+/**
+ * POST /v1/leads/{id}/outcomes: what became of the lead (converted, won, lost), for backtests and training. Once
+ * per outcomeId (derived from the content when not given): 201 the first time, 200 for a repeat, 409 when the id
+ * already stands for another result, 410 when the lead was erased. A merged-away id records on its survivor.
+ */
 async function postOutcome(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
-  const leadId = leadIdParameter(event);
+  const requested = leadIdParameter(event);
   const body = readJsonBody(event, Body, 8 * 1024);
-  const occurredAt = body.occurredAt ?? new Date().toISOString();
-  const outcomeId = body.outcomeId ?? randomUUID();
-  const created = await directory.addOutcome(leadId, body.outcome, occurredAt, outcomeId, body.value);
-  return json(created ? 201 : 200, {
+  const outcomeId = body.outcomeId ?? outcomeIdOf({ leadId: requested, ...body });
+  const occurredAt = instant(body.occurredAt ?? new Date().toISOString());
+  const record = { outcomeId, outcome: body.outcome, occurredAt, value: body.value };
+  const { leadId, result: status } = await directory.onLead(requested, (id) =>
+    directory.addOutcome(id, record),
+  );
+  return json(status === 'recorded' ? 201 : 200, {
     leadId,
-    outcome: body.outcome,
-    occurredAt,
-    outcomeId,
-    duplicate: !created,
+    ...(leadId !== requested && { mergedFrom: requested }),
+    ...record,
+    duplicate: status === 'duplicate',
   });
 }
 

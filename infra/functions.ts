@@ -23,7 +23,13 @@ import type { TableDefinition } from '../shared/store/tables.ts';
 const ACTIONS: Record<TableAccess, string[]> = {
   append: ['dynamodb:PutItem'],
   read: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'],
-  write: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem'],
+  // ConditionCheckItem: a transaction's checks (an erased or merged lead refuses the write it guards).
+  write: [
+    'dynamodb:PutItem',
+    'dynamodb:UpdateItem',
+    'dynamodb:BatchWriteItem',
+    'dynamodb:ConditionCheckItem',
+  ],
   delete: ['dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'],
   scan: ['dynamodb:Scan'],
 };

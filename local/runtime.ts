@@ -62,9 +62,9 @@ export interface Runtime {
   asyncFailures: AsyncFailureRecord[];
   /**
    * Runs the decay sweep now, as of `at` (default now), as `leadscore decay --stage` does: one invocation, which
-   * hands what it has no time for to a fresh asynchronous invocation of itself.
+   * hands what it has no time for to a fresh asynchronous invocation of itself; a preview writes nothing.
    */
-  decay(at?: string): Promise<SweepResult>;
+  decay(at?: string, preview?: boolean): Promise<SweepResult>;
   stop(): Promise<void>;
 }
 
@@ -411,10 +411,10 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     await poller.start();
     pollers.push(poller);
   }
-  const decay = async (at?: string): Promise<SweepResult> => {
+  const decay = async (at?: string, preview?: boolean): Promise<SweepResult> => {
     const out = await lambda.invoke(
       functionTriggeredBy('schedule').handler,
-      JSON.stringify(at ? { at } : {}),
+      JSON.stringify({ ...(at && { at }), ...(preview && { preview }) }),
     );
     if (out.functionError) throw new Error(`the decay sweep failed: ${out.payload}`);
     return JSON.parse(out.payload) as SweepResult;

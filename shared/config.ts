@@ -27,6 +27,15 @@ const Environment = z.object({
   DECAY_SWEEP_FUNCTION: z.string().min(1).optional(),
   /** The job worker's function name, for the handlers that start jobs (the stack sets it from their spec). */
   RUN_JOB_FUNCTION: z.string().min(1).optional(),
+  /**
+   * The activity types an unsigned pixel hit may carry, comma-separated (a page script can send anything, so
+   * nothing that signals intent belongs here). A signed e-mail token also allows email_open.
+   */
+  PIXEL_ACTIVITY_TYPES: z
+    .string()
+    .regex(/^[a-z][a-z0-9_]{0,62}(,[a-z][a-z0-9_]{0,62})*$/, 'activity types, comma-separated')
+    .default('page_view')
+    .transform((list) => new Set(list.split(','))),
 });
 
 export type Config = z.infer<typeof Environment>;

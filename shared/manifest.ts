@@ -255,7 +255,8 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
         filter: { eventName: ['INSERT'] },
       },
     },
-    uses: { activities: { access: ['read'] }, leads: { access: ['read', 'write'] } },
+    // Writes and deletes on the ledger: a visitor's event that landed after its identify (or erasure) is settled.
+    uses: { activities: { access: ['read', 'write', 'delete'] }, leads: { access: ['read', 'write'] } },
     memoryMb: 1024,
     timeoutSeconds: 120,
   },
@@ -267,7 +268,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
         table: 'leads',
         batchSize: 50,
         ...RELIABLE,
-        filter: { eventName: ['INSERT', 'MODIFY'], newImageEntity: ['score', 'erased'] },
+        filter: { eventName: ['INSERT', 'MODIFY'], newImageEntity: ['score', 'erased', 'merged'] },
       },
     },
     uses: { leads: { access: ['read', 'write', 'delete'] }, notifications: true },

@@ -38,10 +38,44 @@ export const ActivityType = z
 /** ISO 8601 with an explicit offset or Z, e.g. 2026-11-24T09:30:00Z. */
 export const Timestamp = z.iso.datetime({ offset: true });
 
-const PropertyValue = z.union([z.string().max(2048), z.number(), z.boolean(), z.null()]);
+/** The smallest magnitude DynamoDB stores (beside 0): anything nearer to zero is refused there, not rounded. */
+const DYNAMODB_SMALLEST = 1e-130;
+
+/**
+ * A number DynamoDB stores exactly as sent: finite, an integer no larger than 2^53 - 1 in magnitude (beyond it
+ * the document client refuses to guess), and 0 or at least 1e-130 in magnitude.
+ */
+export const StorableNumber = z
+  .number()
+  .refine(
+    (n) =>
+      Number.isFinite(n) &&
+      Math.abs(n) <= Number.MAX_SAFE_INTEGER &&
+      (n === 0 || Math.abs(n) >= DYNAMODB_SMALLEST),
+    `must be 0 or between ${DYNAMODB_SMALLEST} and ${Number.MAX_SAFE_INTEGER} in magnitude`,
+  );
+
+/**
+ * Names JavaScript gives a meaning of their own: an object holding one is taken for a class instance, which the
+ * DynamoDB marshaller refuses (a 500 after validation), or worse, changes the object's prototype.
+ */
+const RESERVED_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** A property or attribute name: never empty (DynamoDB refuses an empty map key), short, printable, not reserved. */
+export const PropertyKey = z
+  .string()
+  .min(1, 'names must not be empty')
+  .max(64)
+  .refine(
+    (name) => ![...name].some((c) => c.charCodeAt(0) < 0x20),
+    'names must not contain control characters',
+  )
+  .refine((name) => !RESERVED_NAMES.has(name), 'names must not be __proto__, constructor or prototype');
+
+const PropertyValue = z.union([z.string().max(2048), StorableNumber, z.boolean(), z.null()]);
 /** Flat or one level nested, so properties stay small and predictable to match. */
 export const Properties = z
-  .record(z.string().max(64), z.union([PropertyValue, z.record(z.string().max(64), PropertyValue)]))
+  .record(PropertyKey, z.union([PropertyValue, z.record(PropertyKey, PropertyValue)]))
   .refine((value) => Object.keys(value).length <= 50, 'at most 50 properties');
 
 const ActivityFields = {
@@ -83,4 +117,20 @@ export interface ScorableActivity {
   occurredAt: string;
   properties?: PropertyMap | undefined;
   bot?: boolean | undefined;
+}
+
+/** Clocks disagree a little; an activity from further in the future than this is a mistake. */
+export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
+
+export type ActivityCheck =
+  | { ok: true; activity: Activity }
+  | { ok: false; issues: { path: PropertyKey[]; message: string }[] };
+
+/** The API's and the bus's one check of an incoming activity: its shape, then its time against `nowMs`. */
+export function checkActivity(raw: unknown, nowMs: number): ActivityCheck {
+  const parsed = ActivitySchema.safeParse(raw);
+  if (!parsed.success) return { ok: false, issues: parsed.error.issues };
+  if (Date.parse(parsed.data.occurredAt) > nowMs + MAX_CLOCK_SKEW_MS)
+    return { ok: false, issues: [{ path: ['occurredAt'], message: 'is more than 5 minutes in the future' }] };
+  return { ok: true, activity: parsed.data };
 }

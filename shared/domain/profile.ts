@@ -1,18 +1,26 @@
 import * as z from 'zod';
-import { LeadId } from './activity.ts';
+import { LeadId, PropertyKey, StorableNumber } from './activity.ts';
 
-const AttributeValue = z.union([z.string().max(512), z.number(), z.boolean(), z.null()]);
+const AttributeValue = z.union([z.string().max(512), StorableNumber, z.boolean(), z.null()]);
 
 const KnownAttributes = {
   email: z.email(),
   emailDomain: z.string().max(253),
   title: z.string().max(256),
   industry: z.string().max(128),
-  employees: z.number().int().nonnegative(),
-  annualRevenue: z.number().nonnegative(),
+  employees: StorableNumber.pipe(z.number().int().nonnegative()),
+  annualRevenue: StorableNumber.pipe(z.number().nonnegative()),
   country: z.string().max(64),
 };
 const tooMany = (value: object) => Object.keys(value).length <= 100;
+/** Attribute names follow the rule of property names (PropertyKey); reported under the offending name. */
+const namedWell = (value: object, context: z.RefinementCtx) => {
+  for (const name of Object.keys(value)) {
+    const checked = PropertyKey.safeParse(name);
+    if (!checked.success)
+      context.addIssue({ code: 'custom', path: [name], message: checked.error.issues[0]!.message });
+  }
+};
 
 export const AttributesSchema = z
   .object({
@@ -25,7 +33,8 @@ export const AttributesSchema = z
     country: KnownAttributes.country.optional(),
   })
   .catchall(AttributeValue)
-  .refine(tooMany, 'at most 100 attributes');
+  .refine(tooMany, 'at most 100 attributes')
+  .superRefine(namedWell);
 
 /** An update to attributes: like a profile's, except that null removes one. */
 export const AttributesPatchSchema = z
@@ -35,7 +44,8 @@ export const AttributesPatchSchema = z
     },
   )
   .catchall(AttributeValue)
-  .refine(tooMany, 'at most 100 attributes');
+  .refine(tooMany, 'at most 100 attributes')
+  .superRefine(namedWell);
 export type AttributesPatch = z.infer<typeof AttributesPatchSchema>;
 
 export const ProfileSchema = z

@@ -1,15 +1,40 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
-import { logger } from '../telemetry.ts';
-import { HttpProblem, problemResponse } from './problem.ts';
+import {
+  IdentityConflict,
+  LeadErased,
+  LeadMoved,
+  OutcomeConflict,
+  type StoreError,
+  UnknownLead,
+} from '../store/errors.ts';
+import { count, logger } from '../telemetry.ts';
+import { HttpProblem, problemResponse, problems } from './problem.ts';
 
-/** Turns a thrown HttpProblem into its problem+json answer, and anything else into a logged 500 that says nothing inside. */
+/** What a store's refusal means to an HTTP client; anything else is ours (500). */
+function problemOf(error: unknown): HttpProblem | undefined {
+  if (error instanceof HttpProblem) return error;
+  if (error instanceof LeadErased) {
+    count('writes.refused-erased');
+    return problems.gone(`${(error as StoreError).message}; nothing more is recorded for it`);
+  }
+  if (error instanceof UnknownLead) return problems.notFound(error.message);
+  if (error instanceof IdentityConflict || error instanceof OutcomeConflict || error instanceof LeadMoved)
+    return problems.conflict(error.message);
+  return undefined;
+}
+
+/**
+ * Turns a thrown HttpProblem, or a store's refusal (erased 410, unknown 404, conflicts 409), into its problem+json
+ * answer, and anything else into a logged 500 that says nothing inside.
+ */
 export function httpProblems(): MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyResultV2> {
   return {
     onError: async (request) => {
       const instance = request.event.requestContext?.requestId;
-      if (request.error instanceof HttpProblem) {
-        request.response = problemResponse(request.error, instance);
+      const problem = problemOf(request.error);
+      if (problem) {
+        request.response = problemResponse(problem, instance);
         return;
       }
       logger.error('request failed', { error: request.error as Error, path: request.event.rawPath });

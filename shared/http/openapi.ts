@@ -105,7 +105,7 @@ const OPERATIONS: Record<string, Operation> = {
     summary: 'Record a batch of activities (at most 100, 256 KB), answered per event',
     body: z.object({ events: z.array(ActivitySchema) }),
     responses: {
-      200: 'Per-event results: recorded, duplicate, rejected (with errors) or dropped',
+      200: 'Per-event results: recorded, duplicate, rejected (with errors), dropped (erased lead) or failed (retryable)',
       400: 'Not JSON, or no events array',
       413: 'Too many events or too large a body',
       415: 'Not application/json',
@@ -122,7 +122,8 @@ const OPERATIONS: Record<string, Operation> = {
     responses: {
       200: 'The surviving lead, the aliased id and how many activities moved',
       400: 'Bad body',
-      409: 'The id belongs to another lead, or the lead was erased',
+      409: 'The id belongs to another lead, or another identify or merge won the race',
+      410: 'Either id was erased',
       415: 'Not application/json',
       ...AUTH,
     },
@@ -130,7 +131,13 @@ const OPERATIONS: Record<string, Operation> = {
   'PUT /v1/leads/{id}/attributes': {
     summary: 'Set fit attributes (null removes one)',
     body: z.object({ attributes: AttributesPatchSchema }),
-    responses: { 200: 'The attributes now held', 400: 'Bad body', 415: 'Not application/json', ...AUTH },
+    responses: {
+      200: 'The attributes now held (of the survivor, for a merged id)',
+      400: 'Bad body',
+      410: 'The lead was erased',
+      415: 'Not application/json',
+      ...AUTH,
+    },
   },
   'POST /v1/leads/{id}/outcomes': {
     summary: 'Record an outcome: converted, won or lost',
@@ -141,9 +148,11 @@ const OPERATIONS: Record<string, Operation> = {
       value: z.number().optional(),
     }),
     responses: {
-      200: 'Already recorded (same outcomeId)',
+      200: 'Already recorded (same outcomeId, same result)',
       201: 'Recorded',
       400: 'Bad body',
+      409: 'The outcomeId already holds another result',
+      410: 'The lead was erased',
       415: 'Not application/json',
       ...AUTH,
     },
@@ -153,16 +162,18 @@ const OPERATIONS: Record<string, Operation> = {
     responses: {
       200: 'Profile, activities, outcomes, aliases',
       400: 'Bad lead id',
-      404: 'No such lead, or erased',
+      404: 'No such lead',
+      410: 'Erased',
       ...AUTH,
     },
   },
   'DELETE /v1/leads/{id}': {
     summary:
-      'Erase everything about a lead; later events for it are dropped. Its activities are erased by a job',
+      'Erase the person: the lead, its aliases and all their data; every later write for them is refused. Its activities are erased by a job',
     responses: {
-      202: 'The lead is erased but for its activities; the job (Location) erases them and reports how many',
+      202: 'The lead and its aliases are erased but for their activities; the job (Location) erases them and reports how many',
       400: 'Bad lead id',
+      404: 'No such lead',
       ...AUTH,
     },
   },
@@ -183,7 +194,13 @@ const OPERATIONS: Record<string, Operation> = {
   'GET /v1/leads/{id}': {
     summary:
       "A lead's scores as of now: score, grade, band, the breakdown that adds up to it, flags, recent activity",
-    responses: { 200: 'The lead', 400: 'Bad lead id', 404: 'No such lead', ...AUTH },
+    responses: {
+      200: 'The lead (the survivor, with mergedInto, for a merged id)',
+      400: 'Bad lead id',
+      404: 'No such lead',
+      410: 'Erased',
+      ...AUTH,
+    },
     answer: LeadAnswer,
   },
   'GET /v1/leads/{id}/history': {

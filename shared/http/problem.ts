@@ -25,6 +25,7 @@ export const problems = {
   unauthorized: (detail: string) => new HttpProblem(401, 'Unauthorized', detail),
   notFound: (detail: string) => new HttpProblem(404, 'Not Found', detail),
   conflict: (detail: string) => new HttpProblem(409, 'Conflict', detail),
+  gone: (detail: string) => new HttpProblem(410, 'Gone', detail),
   tooLarge: (detail: string) => new HttpProblem(413, 'Content Too Large', detail),
   unsupportedMediaType: (detail: string) => new HttpProblem(415, 'Unsupported Media Type', detail),
 };

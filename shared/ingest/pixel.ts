@@ -13,7 +13,12 @@ export const PIXEL_HEADERS = {
   expires: '0',
 } as const;
 
-export type PixelRejection = 'forged-token' | 'expired-token' | 'no-identity' | 'invalid';
+export type PixelRejection =
+  | 'forged-token'
+  | 'expired-token'
+  | 'no-identity'
+  | 'invalid'
+  | 'type-not-allowed';
 
 export type PixelHit =
   | { ok: true; activity: LedgerActivity; botReason: BotReason | undefined }
@@ -28,13 +33,16 @@ const MAX_CUSTOM_PROPERTIES = 20;
  *   u   page URL or path                        r   referrer
  *   id  event id for idempotent retries (default: a new one)
  *   p.<name>  custom properties (up to 20)
- * The time is the server's: a pixel's own clock is not trusted.
+ * The time is the server's: a pixel's own clock is not trusted. Anyone can make a browser request this, so only
+ * the types in `allowedTypes` are taken (page views by default), and email_open only with a signed e-mail token:
+ * activity that signals intent (a form, a meeting) comes through the authenticated API or the bus.
  */
 export function parsePixelHit(
   query: Record<string, string | undefined>,
   userAgent: string | undefined,
   secret: string,
   nowMs: number,
+  allowedTypes: ReadonlySet<string>,
 ): PixelHit {
   let leadId: string | undefined;
   let emailId: string | undefined;
@@ -55,6 +63,15 @@ export function parsePixelHit(
   const anonymousId = query.a || undefined;
   if (leadId === undefined && anonymousId === undefined) {
     return { ok: false, reason: 'no-identity', detail: 'neither an anonymous id (a) nor a lead token (t)' };
+  }
+
+  const type = query.e ?? (emailId !== undefined ? 'email_open' : 'page_view');
+  if (!allowedTypes.has(type) && !(type === 'email_open' && emailId !== undefined)) {
+    return {
+      ok: false,
+      reason: 'type-not-allowed',
+      detail: `"${type.slice(0, 64)}" is not a pixel activity (allowed: ${[...allowedTypes].join(', ')}${emailId === undefined ? '' : ', email_open'})`,
+    };
   }
 
   const properties: Record<string, string> = {};
@@ -80,7 +97,7 @@ export function parsePixelHit(
     eventId: query.id ?? `px-${randomUUID()}`,
     ...(leadId !== undefined && { leadId }),
     ...(anonymousId !== undefined && { anonymousId }),
-    type: query.e ?? (emailId !== undefined ? 'email_open' : 'page_view'),
+    type,
     occurredAt: new Date(nowMs).toISOString(),
     properties,
     ...(botReason && { bot: true }),

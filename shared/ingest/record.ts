@@ -1,14 +1,17 @@
 import type { LedgerActivity } from '../domain/activity.ts';
 import { keys, type Subject } from '../store/keys.ts';
 import type { Ledger, Source } from '../store/ledger.ts';
+import { logger } from '../telemetry.ts';
 
-export type RecordStatus = 'recorded' | 'duplicate' | 'dropped';
+export type RecordStatus = 'recorded' | 'duplicate' | 'dropped' | 'failed';
 
 export interface RecordResult {
   eventId: string;
   status: RecordStatus;
-  /** Present when `dropped`: why. */
+  /** Present when `dropped` or `failed`: why. */
   reason?: string;
+  /** Present when `failed`: sending the same event again is safe and records it once. */
+  retryable?: true;
   writeUnits: number;
 }
 
@@ -34,8 +37,21 @@ export async function recordActivities(
     const target = resolved.get(keys.subject(subjectOf(activity)))!;
     if (target === 'erased')
       return { eventId: activity.eventId, status: 'dropped', reason: 'the lead was erased', writeUnits: 0 };
-    const { status, writeUnits } = await ledger.record(target, activity, source, nowMs);
-    return { eventId: activity.eventId, status, writeUnits };
+    try {
+      const { status, writeUnits } = await ledger.record(target, activity, source, nowMs);
+      return { eventId: activity.eventId, status, writeUnits };
+    } catch (error) {
+      // One write failing (throttled, timed out) leaves the others recorded: answered per event, so a retry of the
+      // whole batch records only what is missing (each eventId once per lead).
+      logger.warn('activity not recorded', { eventId: activity.eventId, error: error as Error });
+      return {
+        eventId: activity.eventId,
+        status: 'failed',
+        reason: 'not stored; send it again',
+        retryable: true,
+        writeUnits: 0,
+      };
+    }
   });
 }
 

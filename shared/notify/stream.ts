@@ -9,10 +9,10 @@ import { notificationsFor } from './notifications.ts';
 import type { Publisher } from './publisher.ts';
 
 /** What an erasure leaves of a score (and of the lead, under its tombstone key). */
-interface ErasureMarker {
+interface ScoreMarker {
   pk: string;
   sk: string;
-  entity: 'erased';
+  entity: 'erased' | 'merged';
 }
 
 /**
@@ -27,8 +27,10 @@ export function notifyStreamHandler(parts: {
   history: Pick<ScoreStore, 'recordHistory' | 'forgetHistory'>;
   retentionDays: number;
   /** Where the dashboard's live feed reads published notifications from. */
-  feed?: Pick<FeedStore, 'record'>;
+  feed?: Pick<FeedStore, 'record' | 'forget'>;
+  clock?: () => number;
 }) {
+  const clock = parts.clock ?? Date.now;
   const models = new Map(parts.models.map((m) => [m.id, m]));
   const processor = new BatchProcessor(EventType.DynamoDBStreams);
   // Once a record fails, the rest of the batch fails with it: the stream replays from the first failure, so a
@@ -55,11 +57,15 @@ export function notifyStreamHandler(parts: {
   async function publishFor(record: DynamoDBRecord): Promise<void> {
     const image = record.dynamodb?.NewImage;
     if (!image) return;
-    const item = itemOfImage<ScoreItem | ErasureMarker>(image);
-    if (item.entity === 'erased' && item.sk.startsWith('SCORE#')) {
-      // An erasure replaced this score with its marker: every earlier change of it has been recorded by now
-      // (a key's records arrive in order), so the history recorded meanwhile can go, for good.
-      count('notify.history-forgotten', await parts.history.forgetHistory(item.pk.slice('LEAD#'.length)));
+    const item = itemOfImage<ScoreItem | ScoreMarker>(image);
+    if ((item.entity === 'erased' || item.entity === 'merged') && item.sk.startsWith('SCORE#')) {
+      // An erasure or a merge replaced this score with its marker: every earlier change of it has been recorded
+      // and announced by now (a key's records arrive in order), so its history can go, for good; an erasure's
+      // takes the live feed's items naming the lead with it.
+      const leadId = item.pk.slice('LEAD#'.length);
+      count('notify.history-forgotten', await parts.history.forgetHistory(leadId));
+      if (item.entity === 'erased' && parts.feed)
+        count('notify.feed-forgotten', await parts.feed.forget(leadId, clock()));
       return;
     }
     if (item.entity !== 'score') return;

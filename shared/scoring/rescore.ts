@@ -38,7 +38,7 @@ export async function rescoreLeads(parts: {
     report.leads++;
     for (let attempt = 0; attempt < 8; attempt++) {
       const context = await parts.scores.context(leadId, [model.id]);
-      if (context.erased) break;
+      if (context.erased || context.merged) break;
       const activities = await parts.ledger.activitiesOf({ kind: 'lead', id: leadId });
       if (parts.dryRun) {
         tallyDryRun(report, model, activities, context, parts.now);
@@ -84,7 +84,8 @@ export function emptyReport(model: CompiledModel, dryRun: boolean): RescoreRepor
 
 /**
  * One lead of a dry run, counted in the report (not as a lead: the caller counts those): the band its stored
- * score has (the lowest without one) against the band the model gives its ledger now. An erased lead is skipped.
+ * score has (the lowest without one) against the band the model gives its ledger now. An erased or merged-away lead
+ * is skipped.
  */
 export function tallyDryRun(
   report: RescoreReport,
@@ -93,7 +94,7 @@ export function tallyDryRun(
   context: LeadContext,
   now: number,
 ): void {
-  if (context.erased) return;
+  if (context.erased || context.merged) return;
   const levels = model.source.bands.levels.map((l) => l.id);
   const stored = context.scores.get(model.id);
   const after = recomputeLead(model, activities, context.attributes, now, stored?.band).score.band;

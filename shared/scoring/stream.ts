@@ -1,6 +1,8 @@
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import { MAX_CLOCK_SKEW_MS } from '../domain/activity.ts';
 import { buildState, type LeadState } from '../engine/index.ts';
 import type { CompiledModel } from '../model/compile.ts';
+import { LeadErased } from '../store/errors.ts';
 import { subjectOf } from '../store/keys.ts';
 import type { Ledger, LedgerItem } from '../store/ledger.ts';
 import type { ScoreStore } from '../store/scores.ts';
@@ -12,7 +14,7 @@ const MAX_CONFLICT_RETRIES = 8;
 
 export interface ScoringParts {
   models: CompiledModel[];
-  ledger: Pick<Ledger, 'activitiesOf'>;
+  ledger: Pick<Ledger, 'activitiesOf' | 'resolve' | 'move' | 'erase'>;
   scores: Pick<ScoreStore, 'context' | 'put'>;
   clock?: () => number;
 }
@@ -30,13 +32,19 @@ export function scoreStreamHandler(parts: ScoringParts) {
   const clock = parts.clock ?? Date.now;
   return async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
     const byLead = new Map<string, { activities: LedgerItem[]; firstSequence: string }>();
+    const visitors = new Map<string, string>();
     for (const record of event.Records) {
       const image = record.dynamodb?.NewImage;
       if (record.eventName !== 'INSERT' || !image) continue;
       const item = itemOfImage<LedgerItem>(image);
       const subject = subjectOf(item.pk);
-      // Anonymous activity is scored once the visitor is identified (its items move to the lead and arrive again).
-      if (item.entity !== 'activity' || subject?.kind !== 'lead') continue;
+      if (item.entity !== 'activity' || subject === undefined) continue;
+      // Anonymous activity is scored once the visitor is identified (its items move to the lead and arrive again);
+      // one recorded as the visitor was being identified or erased is settled below.
+      if (subject.kind === 'anonymous') {
+        if (!visitors.has(subject.id)) visitors.set(subject.id, record.dynamodb!.SequenceNumber!);
+        continue;
+      }
       const group = byLead.get(subject.id) ?? {
         activities: [],
         firstSequence: record.dynamodb!.SequenceNumber!,
@@ -48,16 +56,56 @@ export function scoreStreamHandler(parts: ScoringParts) {
     const failed: string[] = [];
     for (const [leadId, { activities, firstSequence }] of byLead) {
       try {
-        await scoreLead(parts, leadId, activities, clock());
+        await scoreLead(parts, leadId, activities, asOf(activities, clock()));
       } catch (error) {
         count('score.failed');
         logger.error('scoring a lead failed', { leadId, error: error as Error });
         failed.push(firstSequence);
       }
     }
+    for (const [visitor, firstSequence] of visitors) {
+      try {
+        await settleVisitor(parts, visitor);
+      } catch (error) {
+        logger.error('settling a visitor failed', { error: error as Error });
+        failed.push(firstSequence);
+      }
+    }
     failed.sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
     return { batchItemFailures: failed.length > 0 ? [{ itemIdentifier: failed[0]! }] : [] };
   };
+}
+
+/**
+ * The time a batch is scored as of: now, or the newest activity's own time when that is ahead of now (the API
+ * accepts up to MAX_CLOCK_SKEW_MS ahead, for senders whose clocks run fast). Scoring it as of now would leave it
+ * out of the stored score, and unannounced, until the nightly sweep; scoring it as of its own time reflects it and
+ * announces its crossing at once, at most those few minutes early, which is what a fast clock means anyway.
+ */
+export function asOf(activities: { occurredAt: string }[], now: number): number {
+  const newest = Math.max(...activities.map((a) => Date.parse(a.occurredAt)));
+  return Math.min(Math.max(now, newest), now + MAX_CLOCK_SKEW_MS);
+}
+
+/**
+ * An event for a visitor is written under the visitor when its identity was resolved before an identify or an
+ * erasure of that visitor committed, and lands after that identify moved (or that erasure swept) the visitor's
+ * history. Seen here, after the fact: it joins the lead the visitor now belongs to, or goes with the erased person.
+ */
+async function settleVisitor(parts: ScoringParts, visitor: string): Promise<void> {
+  const subject = { kind: 'anonymous', id: visitor } as const;
+  const resolved = (await parts.ledger.resolve([subject], true)).get(`ANON#${visitor}`);
+  if (resolved === undefined || resolved === 'erased') {
+    if (resolved === 'erased') count('score.visitor-erased', await parts.ledger.erase(subject));
+    return;
+  }
+  if (resolved.kind !== 'lead') return;
+  try {
+    count('score.visitor-moved', await parts.ledger.move(subject, resolved.id, Date.now()));
+  } catch (error) {
+    if (!(error instanceof LeadErased)) throw error;
+    count('score.visitor-erased', await parts.ledger.erase(subject));
+  }
 }
 
 async function scoreLead(
@@ -72,7 +120,13 @@ async function scoreLead(
       parts.models.map((m) => m.id),
     );
     if (context.erased) {
-      count('score.erased');
+      // Recorded after the erasure's check and sweeps: it goes too.
+      count('score.erased', await parts.ledger.erase({ kind: 'lead', id: leadId }));
+      return;
+    }
+    if (context.merged) {
+      // Its activities are being moved to the lead it was merged into, and are scored there as they arrive.
+      count('score.merged');
       return;
     }
     let conflict = false;

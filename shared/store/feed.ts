@@ -1,5 +1,6 @@
-import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand, paginateQuery, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Notification } from '../notify/notifications.ts';
+import { batchWrite } from './batch.ts';
 import type { TableNames } from './dynamo.ts';
 
 const HOUR = 3_600_000;
@@ -17,6 +18,10 @@ export class FeedStore {
   constructor(client: DynamoDBDocumentClient, tables: TableNames) {
     this.client = client;
     this.tables = tables;
+  }
+
+  forget(leadId: string, nowMs: number): Promise<number> {
+    return forgetFeed(this.client, this.tables.leads, leadId, nowMs);
   }
 
   async record(notification: Notification): Promise<void> {
@@ -76,6 +81,37 @@ export class FeedStore {
     }
     return { notifications, cursor };
   }
+}
+
+/** Every feed item naming the lead, deleted (an erasure's last step, from the leads stream). Returns how many. */
+export async function forgetFeed(
+  client: DynamoDBDocumentClient,
+  table: string,
+  leadId: string,
+  nowMs: number,
+): Promise<number> {
+  const found: { pk: string; sk: string }[] = [];
+  // The feed keeps KEEP_SECONDS; an hour on either side covers clocks and a notification dated in its hour's end.
+  for (let hour = nowMs - KEEP_SECONDS * 1000 - HOUR; hour <= nowMs + HOUR; hour += HOUR) {
+    const pages = paginateQuery(
+      { client },
+      {
+        TableName: table,
+        KeyConditionExpression: 'pk = :pk',
+        FilterExpression: '#n.leadId = :lead',
+        ExpressionAttributeNames: { '#n': 'notification' },
+        ExpressionAttributeValues: { ':pk': feedPartition(hour), ':lead': leadId },
+        ProjectionExpression: 'pk, sk',
+      },
+    );
+    for await (const page of pages) found.push(...((page.Items ?? []) as { pk: string; sk: string }[]));
+  }
+  await batchWrite(
+    client,
+    table,
+    found.map(({ pk, sk }) => ({ DeleteRequest: { Key: { pk, sk } } })),
+  );
+  return found.length;
 }
 
 function feedPartition(t: number): string {

@@ -2,6 +2,7 @@
  * Every key Leadscore writes, built in one place. Prefixes name the entity, so items of different kinds never
  * collide and a key read in a log says what it is. Ids are validated before they get here (no "#").
  */
+import { createHash } from 'node:crypto';
 import { fnv1a } from '../engine/hash.ts';
 
 /** Shards of the decay index per model: spreads a nightly sweep over partitions, and lets it run in parallel. */
@@ -28,8 +29,9 @@ export const keys = {
   profile(leadId: string): Key {
     return { pk: `LEAD#${leadId}`, sk: 'PROFILE' };
   },
-  outcome(leadId: string, occurredAt: string, outcomeId: string): Key {
-    return { pk: `LEAD#${leadId}`, sk: `OUTCOME#${occurredAt}#${outcomeId}` };
+  /** Keyed by the outcome's id alone: however its time is spelled, a retry lands on the same item. */
+  outcome(leadId: string, outcomeId: string): Key {
+    return { pk: `LEAD#${leadId}`, sk: `OUTCOME#${outcomeId}` };
   },
   /** Where an anonymous id or a merged-away lead id now points. */
   alias(from: Subject): Key {
@@ -39,8 +41,13 @@ export const keys = {
   aliasOf(leadId: string, from: Subject): Key {
     return { pk: `LEAD#${leadId}`, sk: `ALIASOF#${from.kind === 'lead' ? 'L' : 'A'}#${from.id}` };
   },
-  erased(leadId: string): Key {
-    return { pk: `ERASED#${leadId}`, sk: 'ERASED' };
+  /**
+   * The tombstone of an erased id (a lead, a merged-away lead, an anonymous visitor). Keyed by a hash of the id, so
+   * what remains of an erased person names nobody, yet any later write for that id still finds it.
+   */
+  erased(subject: Subject): Key {
+    const digest = createHash('sha256').update(keys.subject(subject)).digest('base64url');
+    return { pk: `ERASED#${digest}`, sk: 'ERASED' };
   },
   score(leadId: string, model: string): Key {
     return { pk: `LEAD#${leadId}`, sk: `SCORE#${model}` };

@@ -1,9 +1,18 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, PutCommand, paginateQuery, paginateScan } from '@aws-sdk/lib-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  PutCommand,
+  paginateQuery,
+  paginateScan,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { LedgerActivity } from '../domain/activity.ts';
-import { batchGet, batchWrite } from './batch.ts';
+import { batchWrite } from './batch.ts';
 import type { TableNames } from './dynamo.ts';
+import { LeadErased } from './errors.ts';
+import { type Resolution, resolveSubjects } from './identity.ts';
 import { keys, type Subject } from './keys.ts';
+import { cancellationReasons } from './transactions.ts';
 
 export type Source = 'pixel' | 'redirect' | 'api' | 'bus' | 'identify' | 'import';
 
@@ -17,7 +26,7 @@ export interface LedgerItem extends LedgerActivity {
   expiresAt: number;
 }
 
-export type Resolution = Subject | 'erased';
+export type { Resolution };
 
 /**
  * The activity ledger in DynamoDB. One conditional put per accepted activity (idempotent by subject and
@@ -35,31 +44,11 @@ export class Ledger {
   }
 
   /**
-   * Where each subject's activity goes now: the lead an anonymous id or merged-away lead id points to, or
-   * 'erased' when that lead was erased (its late events are dropped).
+   * Where each subject's activity goes now: the live lead an anonymous id or merged-away lead id resolves to, or
+   * 'erased' when it, or the lead it resolves to, was erased (its late events are dropped).
    */
-  async resolve(subjects: Subject[]): Promise<Map<string, Resolution>> {
-    const unique = new Map(subjects.map((s) => [keys.subject(s), s]));
-    const result = new Map<string, Resolution>();
-    const wanted = [...unique.values()].flatMap((s) => [
-      keys.alias(s),
-      ...(s.kind === 'lead' ? [keys.erased(s.id)] : []),
-    ]);
-    const found = await this.batchGet(wanted);
-    const targets = new Map<string, string>();
-    for (const [key, subject] of unique) {
-      const alias = found.get(pkSk(keys.alias(subject)));
-      if (alias) targets.set(key, String(alias.leadId));
-      else if (subject.kind === 'lead' && found.has(pkSk(keys.erased(subject.id)))) result.set(key, 'erased');
-      else result.set(key, subject);
-    }
-    if (targets.size > 0) {
-      const erased = await this.batchGet([...new Set(targets.values())].map((id) => keys.erased(id)));
-      for (const [key, leadId] of targets) {
-        result.set(key, erased.has(pkSk(keys.erased(leadId))) ? 'erased' : { kind: 'lead', id: leadId });
-      }
-    }
-    return result;
+  resolve(subjects: Subject[], consistent = false): Promise<Map<string, Resolution>> {
+    return resolveSubjects(this.client, this.tables.leads, subjects, consistent);
   }
 
   /** Writes one activity unless this subject already has its eventId. Reports the write units it consumed. */
@@ -69,15 +58,7 @@ export class Ledger {
     source: Source,
     nowMs: number,
   ): Promise<{ status: 'recorded' | 'duplicate'; writeUnits: number }> {
-    const item: LedgerItem = {
-      ...keys.activity(subject, activity.eventId),
-      entity: 'activity',
-      ...activity,
-      ...(subject.kind === 'lead' ? { leadId: subject.id } : {}),
-      source,
-      receivedAt: new Date(nowMs).toISOString(),
-      expiresAt: Math.floor(nowMs / 1000) + this.retentionDays * 86_400,
-    };
+    const item = this.itemOf(subject, activity, source, nowMs);
     try {
       const out = await this.client.send(
         new PutCommand({
@@ -110,20 +91,43 @@ export class Ledger {
 
   /**
    * Moves a subject's history to a lead (identify, merge): each activity is recorded under the lead (an eventId
-   * the lead already has is skipped), then the old item is deleted. Safe to repeat after a failure part-way.
+   * the lead already has is skipped), then the old item is deleted. Safe to repeat after a failure part-way. Each
+   * copy is conditional on the lead not being erased, in the same transaction, so an erasure that began meanwhile
+   * is never undone by a copy landing after its sweep.
    */
   async move(from: Subject, toLeadId: string, nowMs: number): Promise<number> {
     const items = await this.activitiesOf(from);
+    const to: Subject = { kind: 'lead', id: toLeadId };
     let moved = 0;
     for (const item of items) {
       const { pk: _pk, sk: _sk, entity: _e, source, receivedAt: _r, expiresAt: _x, ...activity } = item;
-      const result = await this.record(
-        { kind: 'lead', id: toLeadId },
-        { ...activity, leadId: toLeadId },
-        source,
-        nowMs,
-      );
-      if (result.status === 'recorded') moved++;
+      try {
+        await this.client.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Put: {
+                  TableName: this.tables.activities,
+                  Item: this.itemOf(to, { ...activity, leadId: toLeadId }, source, nowMs),
+                  ConditionExpression: 'attribute_not_exists(pk)',
+                },
+              },
+              {
+                ConditionCheck: {
+                  TableName: this.tables.leads,
+                  Key: keys.erased(to),
+                  ConditionExpression: 'attribute_not_exists(pk)',
+                },
+              },
+            ],
+          }),
+        );
+        moved++;
+      } catch (error) {
+        const [duplicate, erased] = cancellationReasons(error);
+        if (erased === 'ConditionalCheckFailed') throw new LeadErased(toLeadId);
+        if (duplicate !== 'ConditionalCheckFailed') throw error;
+      }
     }
     await this.deleteAll(this.tables.activities, items);
     return moved;
@@ -159,6 +163,18 @@ export class Ledger {
     return items.length;
   }
 
+  private itemOf(subject: Subject, activity: LedgerActivity, source: Source, nowMs: number): LedgerItem {
+    return {
+      ...keys.activity(subject, activity.eventId),
+      entity: 'activity',
+      ...activity,
+      ...(subject.kind === 'lead' ? { leadId: subject.id } : {}),
+      source,
+      receivedAt: new Date(nowMs).toISOString(),
+      expiresAt: Math.floor(nowMs / 1000) + this.retentionDays * 86_400,
+    };
+  }
+
   private async deleteAll(table: string, items: { pk: string; sk: string }[]): Promise<void> {
     await batchWrite(
       this.client,
@@ -166,16 +182,4 @@ export class Ledger {
       items.map(({ pk, sk }) => ({ DeleteRequest: { Key: { pk, sk } } })),
     );
   }
-
-  private async batchGet(
-    wanted: { pk: string; sk: string }[],
-  ): Promise<Map<string, Record<string, unknown>>> {
-    const unique = [...new Map(wanted.map((k) => [pkSk(k), k])).values()];
-    const items = await batchGet(this.client, this.tables.leads, unique, { projection: 'pk, sk, leadId' });
-    return new Map(items.map((item) => [pkSk(item as { pk: string; sk: string }), item]));
-  }
-}
-
-function pkSk(key: { pk: string; sk: string }): string {
-  return `${key.pk}\u0000${key.sk}`;
 }

@@ -56,6 +56,8 @@ export interface LeadContext {
   leadId: string;
   attributes: Attributes | undefined;
   erased: boolean;
+  /** Merged into another lead: its activities are scored there (a marker holds each of its score keys). */
+  merged: boolean;
   scores: Map<string, ScoreItem>;
 }
 
@@ -68,19 +70,25 @@ export class ScoreStore {
     this.tables = tables;
   }
 
-  /** Everything scoring needs about a lead, in one batch read: profile, erasure tombstone, a score per model. */
+  /** Everything scoring needs about a lead, in one batch read: profile, erasure tombstone, a score (or marker) per model. */
   async context(leadId: string, models: string[]): Promise<LeadContext> {
-    const wanted = [keys.profile(leadId), keys.erased(leadId), ...models.map((m) => keys.score(leadId, m))];
+    const wanted = [
+      keys.profile(leadId),
+      keys.erased({ kind: 'lead', id: leadId }),
+      ...models.map((m) => keys.score(leadId, m)),
+    ];
     const items = await batchGet(this.client, this.tables.leads, wanted, { consistent: true });
     const scores = new Map<string, ScoreItem>();
     let attributes: Attributes | undefined;
     let erased = false;
+    let merged = false;
     for (const item of items) {
       if (item.entity === 'score') scores.set(String(item.model), normalise(item as unknown as ScoreItem));
       else if (item.entity === 'profile') attributes = item.attributes as Attributes;
       else if (item.entity === 'erased') erased = true;
+      else if (item.entity === 'merged') merged = true;
     }
-    return { leadId, attributes, erased, scores };
+    return { leadId, attributes, erased, merged, scores };
   }
 
   /**
@@ -89,20 +97,30 @@ export class ScoreStore {
    */
   async contexts(leadIds: string[], models: string[]): Promise<Map<string, LeadContext>> {
     const found = new Map<string, LeadContext>(
-      leadIds.map((leadId) => [leadId, { leadId, attributes: undefined, erased: false, scores: new Map() }]),
+      leadIds.map((leadId) => [
+        leadId,
+        { leadId, attributes: undefined, erased: false, merged: false, scores: new Map() },
+      ]),
     );
-    const wanted = leadIds.flatMap((leadId) => [
-      keys.profile(leadId),
-      keys.erased(leadId),
-      ...models.map((m) => keys.score(leadId, m)),
-    ]);
+    // Tombstones are keyed by a hash of the id, so each item is matched back to its lead by its key.
+    const owner = new Map<string, string>();
+    const wanted = leadIds.flatMap((leadId) => {
+      const own = [
+        keys.profile(leadId),
+        keys.erased({ kind: 'lead', id: leadId }),
+        ...models.map((m) => keys.score(leadId, m)),
+      ];
+      for (const key of own) owner.set(`${key.pk}|${key.sk}`, leadId);
+      return own;
+    });
     for (const item of await batchGet(this.client, this.tables.leads, wanted)) {
-      const context = found.get(String(item.leadId ?? String(item.pk).slice('LEAD#'.length)));
+      const context = found.get(owner.get(`${item.pk}|${item.sk}`) ?? '');
       if (!context) continue;
       if (item.entity === 'score')
         context.scores.set(String(item.model), normalise(item as unknown as ScoreItem));
       else if (item.entity === 'profile') context.attributes = item.attributes as Attributes;
       else if (item.entity === 'erased') context.erased = true;
+      else if (item.entity === 'merged') context.merged = true;
     }
     return found;
   }

@@ -39,11 +39,31 @@ describe('leadscore against the running local runtime', () => {
     expect(types).toEqual(['email_click', 'email_open']);
   });
 
-  it('decay runs the sweep on the running runtime and reports what it did', async () => {
-    const { stdout } = await leadscore('decay', '--at', '2020-01-01T00:00:00Z');
+  it('decay --at is a preview: it reports what would change and writes nothing', async () => {
+    // Prepare: a scored lead that time alone will cool.
+    const lead = uniqueId('preview');
+    await api('/v1/events', {
+      method: 'POST',
+      json: {
+        events: [{ eventId: 'd', leadId: lead, type: 'download', occurredAt: new Date().toISOString() }],
+      },
+    });
+    const scored = await until(async () => {
+      const items = await itemsUnder('leads', `LEAD#${lead}`);
+      return items.some((i) => i.entity === 'history') ? items.find((i) => i.entity === 'score') : undefined;
+    });
+    const at = new Date(Date.now() + 90 * 86_400_000).toISOString();
+
+    // Act
+    const { stdout } = await leadscore('decay', '--at', at);
+
+    // Assess: its score was due and counted, and is as it was; no history was added.
     expect(stdout).toMatch(
-      /^decay as of 2020-01-01T00:00:00.000Z: \d+ due score\(s\) visited, \d+ written$/m,
+      /^decay as of \S+: preview: \d+ due score\(s\) visited, [1-9]\d* would be written, \d+ would change band; nothing written \(--commit to write\)$/m,
     );
+    const after = await itemsUnder('leads', `LEAD#${lead}`);
+    expect(after.find((i) => i.entity === 'score')).toEqual(scored);
+    expect(after.filter((i) => i.entity === 'history')).toHaveLength(1);
   });
 
   it('rescore --dry-run reports band changes for a proposed model and writes nothing', async () => {
@@ -151,7 +171,7 @@ describe('leadscore against a deployed stack (--stage)', () => {
       const port = (lambda.address() as { port: number }).port;
       const { stdout } = await run(
         process.execPath,
-        ['bin/leadscore.js', 'decay', '--stage', 'prod', '--at', '2030-01-01T00:00:00Z'],
+        ['bin/leadscore.js', 'decay', '--stage', 'prod', '--at', '2030-01-01T00:00:00Z', '--commit'],
         { env: { ...process.env, ...aws, AWS_ENDPOINT_URL_LAMBDA: `http://127.0.0.1:${port}` } },
       );
       expect(calls).toEqual([
@@ -264,19 +284,21 @@ describe('backtesting and training from the command line', () => {
       ].join('\n'),
     );
     // Half the rows skipped is far more than the 1 % allowed: the readable lead is loaded, and the exit says so.
-    const { code, stdout, stderr } = await cli(
-      'import',
-      '--data',
-      join(dir, 'export.csv'),
-      '--mapping',
-      join(dir, 'mapping.yaml'),
-      '--load',
-      '--data-dir',
-      runtime.dataDir,
-    ).then(
-      () => ({ code: 0, stdout: '', stderr: '' }),
-      (error: { code: number; stdout: string; stderr: string }) => error,
-    );
+    const load = () =>
+      cli(
+        'import',
+        '--data',
+        join(dir, 'export.csv'),
+        '--mapping',
+        join(dir, 'mapping.yaml'),
+        '--load',
+        '--data-dir',
+        runtime.dataDir,
+      ).then(
+        () => ({ code: 0, stdout: '', stderr: '' }),
+        (error: { code: number; stdout: string; stderr: string }) => error,
+      );
+    const { code, stdout, stderr } = await load();
     expect(code).toBe(1);
     expect(stdout).toMatch(/^1 leads from 2 rows \(utf-8\); 1 rows skipped, 0 fields dropped; loaded into /m);
     expect(stderr).toMatch(/export\.csv:3: 1 fields where the header has 5/);
@@ -290,6 +312,13 @@ describe('backtesting and training from the command line', () => {
     });
     expect(scored.scores![0]!.score).toBeGreaterThan(0);
     expect(scored.outcomes).toHaveLength(1);
+
+    // Importing the same file again adds nothing: activities and outcomes are keyed by their ids.
+    await load();
+    const items = async (table: 'activities' | 'leads') =>
+      (await itemsUnder(table, `LEAD#${lead}`)).filter((i) => i.entity !== 'history' && i.entity !== 'score');
+    expect((await items('leads')).map((i) => i.entity).sort()).toEqual(['outcome', 'profile']);
+    expect(await items('activities')).toHaveLength(5);
   });
 });
 

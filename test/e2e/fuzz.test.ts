@@ -1,7 +1,8 @@
 import { request } from 'node:http';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { api, runtime } from '../helpers/runtime.ts';
+import { signLeadToken } from '../../shared/security/tokens.ts';
+import { api, itemsUnder, runtime } from '../helpers/runtime.ts';
 
 const { hostname, port } = new URL(runtime.url);
 
@@ -157,6 +158,180 @@ describe('API bodies under hostile input', () => {
           if (contentType !== 'application/json') expect(res.status).toBe(415);
         },
       ),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('tokens, numbers, keys and cursors under hostile input', () => {
+  const BROWSER =
+    'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36';
+  let n = 0;
+  const fresh = (prefix: string) => `${prefix}-${process.pid}-${Date.now().toString(36)}-${++n}`;
+
+  it('signed, expired and forged tokens: only a valid signature records, and only pixel activity', async () => {
+    const kind = fc.constantFrom('signed', 'expired', 'forged-payload', 'forged-signature', 'other-secret');
+    const type = fc.constantFrom(undefined, 'page_view', 'email_open', 'form_submit', 'meeting_booked');
+    await fc.assert(
+      fc.asyncProperty(kind, type, fc.boolean(), async (k, e, email) => {
+        const lead = fresh('tok');
+        const now = Math.floor(Date.now() / 1000);
+        const claims = { l: lead, x: k === 'expired' ? now - 1 : now + 600, ...(email && { m: 'nl' }) };
+        let t = signLeadToken(k === 'other-secret' ? 'y'.repeat(40) : runtime.signingSecret, claims);
+        const [payload, signature] = t.split('.') as [string, string];
+        if (k === 'forged-payload')
+          t = `${Buffer.from(JSON.stringify({ ...claims, l: `${lead}x` })).toString('base64url')}.${signature}`;
+        if (k === 'forged-signature') t = `${payload}.${signature.slice(0, -2)}AA`;
+        const query = new URLSearchParams({ t, ...(e && { e }) });
+        const res = await rawGet(`/p.gif?${query}`, { 'user-agent': BROWSER });
+        expect(res.status).toBe(200);
+        const written = await itemsUnder('activities', `LEAD#${lead}`);
+        const allowed = e === undefined || e === 'page_view' || (e === 'email_open' && email);
+        expect(written).toHaveLength(k === 'signed' && allowed ? 1 : 0);
+        expect(await itemsUnder('activities', `LEAD#${lead}x`)).toEqual([]);
+      }),
+      { numRuns: 120 },
+    );
+  });
+
+  /** Any IEEE 754 double that JSON can carry, its edges weighted in. */
+  const number = fc.oneof(
+    fc.double({ noNaN: true, noDefaultInfinity: true }),
+    fc.constantFrom(
+      2 ** 53,
+      2 ** 53 + 2,
+      -(2 ** 53),
+      1e-130,
+      9e-131,
+      1e-300,
+      5e-324,
+      -0,
+      1.7976931348623157e308,
+      1e126,
+    ),
+  );
+  const storable = (x: number) =>
+    Math.abs(x) <= Number.MAX_SAFE_INTEGER && (x === 0 || Math.abs(x) >= 1e-130);
+
+  it('numbers across the whole IEEE range: stored exactly, or a 400 naming the field and nothing written', async () => {
+    await fc.assert(
+      fc.asyncProperty(number, async (x) => {
+        const lead = fresh('num');
+        const event = { eventId: 'n', leadId: lead, type: 'page_view', occurredAt: new Date().toISOString() };
+        const res = await api('/v1/events', {
+          method: 'POST',
+          json: { events: [{ ...event, properties: { x, nested: { y: x } } }] },
+        });
+        expect(res.status).toBe(200);
+        const result = ((await res.json()) as { results: { status: string; errors?: { path: string }[] }[] })
+          .results[0]!;
+        const stored = await itemsUnder('activities', `LEAD#${lead}`);
+        if (storable(x)) {
+          expect(result.status).toBe('recorded');
+          expect((stored[0]!.properties as { x: number }).x).toBe(x === 0 ? 0 : x);
+        } else {
+          expect(result.status).toBe('rejected');
+          expect(result.errors!.map((e) => e.path)).toContain('properties.x');
+          expect(stored).toEqual([]);
+        }
+
+        const attributes = await api(`/v1/leads/${lead}-a/attributes`, {
+          method: 'PUT',
+          json: { attributes: { employees: x, score: x } },
+        });
+        // employees must be a whole number of people; any storable number will do for a custom attribute.
+        expect(attributes.status).toBe(storable(x) && Number.isInteger(x) && x >= 0 ? 200 : 400);
+        if (attributes.status === 400) {
+          expect(await attributes.text()).toMatch(/attributes\.(employees|score)/);
+          expect(await itemsUnder('leads', `LEAD#${lead}-a`)).toEqual([]);
+        }
+        const outcome = await api(`/v1/leads/${lead}-o/outcomes`, {
+          method: 'POST',
+          json: { outcome: 'won', value: x },
+        });
+        expect(outcome.status).toBe(storable(x) && x >= 0 ? 201 : 400);
+        if (outcome.status === 400) expect(await itemsUnder('leads', `LEAD#${lead}-o`)).toEqual([]);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('empty and hostile property and attribute names: a 400 or rejection naming them, never a 500', async () => {
+    const name = fc.oneof(
+      fc.constantFrom(
+        '',
+        ' ',
+        '__proto__',
+        'constructor',
+        'prototype',
+        '\u0000',
+        'a\nb',
+        '#',
+        'a.b',
+        'x'.repeat(65),
+      ),
+      fc.string({ maxLength: 70 }),
+    );
+    await fc.assert(
+      fc.asyncProperty(name, async (key) => {
+        const lead = fresh('key');
+        const res = await api('/v1/events', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          // As text: JSON.stringify of an object would drop a __proto__ key before it left.
+          body: `{"events":[{"eventId":"k","leadId":"${lead}","type":"page_view","occurredAt":"${new Date().toISOString()}","properties":{${JSON.stringify(key)}:1}}]}`,
+        });
+        expect(res.status).toBe(200);
+        const result = ((await res.json()) as { results: { status: string }[] }).results[0]!;
+        expect(['recorded', 'rejected']).toContain(result.status);
+        if (result.status === 'rejected') expect(await itemsUnder('activities', `LEAD#${lead}`)).toEqual([]);
+        else expect(key.length).toBeGreaterThan(0);
+
+        const attributes = await api(`/v1/leads/${lead}/attributes`, {
+          method: 'PUT',
+          headers: { 'content-type': 'application/json' },
+          body: `{"attributes":{${JSON.stringify(key)}:"v"}}`,
+        });
+        expect([200, 400]).toContain(attributes.status);
+        if (key === '') expect(attributes.status).toBe(400);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('crafted and stale cursors are a 400, never a 500', async () => {
+    const cursorJson = fc.oneof(
+      fc.json({ maxDepth: 3 }),
+      fc
+        .record({
+          band: fc.constantFrom('hot', 'warm', 'cold', 'nope', ''),
+          key: fc.oneof(
+            fc.constant(undefined),
+            fc.dictionary(
+              fc.constantFrom('pk', 'sk', 'rankKey', 'rankScore', 'x'),
+              fc.oneof(fc.string(), fc.integer()),
+            ),
+            fc.record({
+              pk: fc.constantFrom('LEAD#a', 'LEAD#', 'X', ''),
+              sk: fc.constantFrom('SCORE#default', 'SCORE#', ''),
+              rankKey: fc.constantFrom('RANK#default#hot', 'RANK#other#hot', ''),
+              rankScore: fc.constantFrom('000000000000#a', 'x', ''),
+            }),
+          ),
+        })
+        .map((c) => JSON.stringify(c)),
+    );
+    const cursor = fc.oneof(
+      cursorJson.map((text) => Buffer.from(text).toString('base64url')),
+      fc.string({ maxLength: 100 }).map(encodeURIComponent),
+    );
+    await fc.assert(
+      fc.asyncProperty(cursor, fc.constantFrom('', '&band=hot', '&band=cold'), async (c, band) => {
+        const res = await api(`/v1/leads?cursor=${c}${band}`);
+        expect([200, 400]).toContain(res.status);
+        const feed = await api(`/v1/notifications?after=${c}`);
+        expect([200, 400]).toContain(feed.status);
+      }),
       { numRuns: 300 },
     );
   });

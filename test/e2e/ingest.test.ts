@@ -69,6 +69,33 @@ describe('tracking pixel', () => {
     expect(metrics['pixel.rejected.forged-token']).toBeGreaterThanOrEqual(1);
   });
 
+  it('takes only pixel activity: page views unsigned, e-mail opens with a signed e-mail token', async () => {
+    // Prepare
+    const visitor = uniqueId('v');
+    const lead = uniqueId('lead');
+    const metrics = async () =>
+      (await (await fetch(`${runtime.url}/local/metrics`)).json()) as Record<string, number>;
+    const before = (await metrics())['pixel.rejected.type-not-allowed'] ?? 0;
+
+    // Act: a page script forging intent, then what the pixel is for.
+    const forgeries: Record<string, string>[] = [
+      { a: visitor, e: 'form_submit', 'p.form': 'demo' },
+      { a: visitor, e: 'meeting_booked' },
+      { a: visitor, e: 'email_open' },
+      { t: token(lead), e: 'form_submit' },
+      { t: token(lead), e: 'email_open' },
+    ];
+    for (const forged of forgeries)
+      expect((await pixel(forged)).headers.get('content-type')).toBe('image/gif');
+    await pixel({ a: visitor, e: 'page_view', id: 'pv' });
+    await pixel({ t: token(lead, { m: 'nl-3' }), e: 'email_open', id: 'open' });
+
+    // Assess: the forged five are counted and wrote nothing.
+    expect((await metrics())['pixel.rejected.type-not-allowed']).toBeGreaterThanOrEqual(before + 5);
+    expect((await itemsUnder('activities', `ANON#${visitor}`)).map((i) => i.type)).toEqual(['page_view']);
+    expect((await itemsUnder('activities', `LEAD#${lead}`)).map((i) => i.type)).toEqual(['email_open']);
+  });
+
   it('writes nothing for an expired token', async () => {
     const lead = uniqueId('lead');
     await pixel({ t: token(lead, { x: Math.floor(Date.now() / 1000) - 1 }) });
@@ -244,72 +271,128 @@ describe('identity and privacy', () => {
     expect(await itemsUnder('activities', `LEAD#${older}`)).toHaveLength(2);
   });
 
-  it('erase leaves no item of the lead, and later events for it are dropped', async () => {
+  it('erase of an announced, merged lead removes every item naming it or its aliases, and nothing brings it back', async () => {
+    // Prepare: a visitor identifies; another lead of the same person is merged in; the lead crosses into hot and
+    // is announced (the live feed keeps the notification); it has an outcome and a profile.
     const lead = uniqueId('erase');
     const visitor = uniqueId('v');
-    await pixel({ a: visitor });
+    const other = uniqueId('erase-other');
+    await pixel({ a: visitor, u: '/pricing' });
     await api('/v1/identify', { method: 'POST', json: { anonymousId: visitor, leadId: lead } });
     await api(`/v1/leads/${lead}/attributes`, {
       method: 'PUT',
       json: { attributes: { email: `${lead}@acme.test` } },
     });
+    await api('/v1/events', {
+      method: 'POST',
+      json: {
+        events: [{ eventId: 'o1', leadId: other, type: 'download', occurredAt: new Date().toISOString() }],
+      },
+    });
+    const merged = await api('/v1/identify', { method: 'POST', json: { leadId: lead, previousId: other } });
+    expect(await merged.json()).toMatchObject({ leadId: lead, aliased: other });
+    await api('/v1/events', {
+      method: 'POST',
+      json: {
+        events: [
+          {
+            eventId: 'x1',
+            leadId: lead,
+            type: 'form_submit',
+            occurredAt: new Date().toISOString(),
+            properties: { form: 'demo' },
+          },
+        ],
+      },
+    });
     await api(`/v1/leads/${lead}/outcomes`, {
       method: 'POST',
       json: { outcome: 'won', occurredAt: '2026-11-20T10:00:00Z' },
     });
-    await api('/v1/events', {
-      method: 'POST',
-      json: {
-        events: [{ eventId: 'x1', leadId: lead, type: 'download', occurredAt: '2026-11-20T10:00:00Z' }],
-      },
+    const since = new Date(Date.now() - 60_000).toISOString();
+    const announced = await until(async () => {
+      const feed = (await (
+        await api(`/v1/notifications?since=${encodeURIComponent(since)}&limit=500`)
+      ).json()) as {
+        notifications: { leadId: string; type: string; newBand: string }[];
+      };
+      return feed.notifications.find((n) => n.leadId === lead && n.type === 'band_crossing')
+        ? feed
+        : undefined;
     });
+    expect(announced).toBeDefined();
+    expect(await itemsMentioning('leads', lead)).not.toEqual([]);
 
-    const exported = (await (await api(`/v1/leads/${lead}/export`)).json()) as {
-      activities: unknown[];
-      outcomes: unknown[];
-      aliases: unknown[];
-    };
-    expect(exported.activities).toHaveLength(2);
-    expect(exported.outcomes).toHaveLength(1);
-    expect(exported.aliases).toEqual([{ id: visitor, kind: 'anonymous' }]);
+    // Act
+    const erased = await api(`/v1/leads/${other}`, { method: 'DELETE' });
 
-    const erased = await api(`/v1/leads/${lead}`, { method: 'DELETE' });
+    // Assess: erasing a merged-away id erases the person, at once but for the ledger, which a job sweeps (each of
+    // the person's ids, and the lead's own again). Nothing names any of the ids but the score markers, which hold
+    // only their key and expire in a day; the tombstones are keyed by a hash and name nobody.
     expect(erased.status).toBe(202);
-    // Its activities are erased by a job: the lead's, the visitor's, and the lead's again.
     const job = await until(async () => {
       const j = (await (await api(erased.headers.get('location')!)).json()) as { status: string };
       return j.status === 'succeeded' ? j : undefined;
-    }, 10_000);
-    expect(job).toMatchObject({
-      kind: 'erase',
-      progress: { done: 3, total: 3 },
-      result: { erased: { activities: 2 } },
     });
-    // Only the tombstone and the score marker remain, which hold the id and nothing else.
-    expect(await itemsMentioning('activities', lead)).toEqual([]);
-    expect(await itemsMentioning('activities', visitor)).toEqual([]);
-    // Scoring and history of the earlier events may still be on the streams; the erasure's marker, behind them,
-    // clears what they record.
+    expect(job).toMatchObject({ kind: 'erase', result: { erased: { activities: expect.any(Number) } } });
+    for (const id of [lead, visitor, other]) expect(await itemsMentioning('activities', id)).toEqual([]);
     const left = await until(async () => {
-      const items = await itemsMentioning('leads', lead);
+      const items = [
+        ...(await itemsMentioning('leads', lead)),
+        ...(await itemsMentioning('leads', visitor)),
+        ...(await itemsMentioning('leads', other)),
+      ];
       return items.every((i) => i.entity === 'erased') ? items : undefined;
     });
-    expect(left.map((i) => i.entity)).toEqual(['erased', 'erased']);
-    for (const item of left)
-      expect(Object.keys(item).sort()).toEqual(
-        item.sk === 'ERASED' ? ['at', 'entity', 'leadId', 'pk', 'sk'] : ['entity', 'expiresAt', 'pk', 'sk'],
-      );
+    expect(left.map((i) => `${i.pk} ${i.sk}`).sort()).toEqual([
+      `LEAD#${lead} SCORE#default`,
+      `LEAD#${other} SCORE#default`,
+    ]);
+    for (const item of left) expect(Object.keys(item).sort()).toEqual(['entity', 'expiresAt', 'pk', 'sk']);
 
+    // Every later write for any of the ids is refused, and writes nothing.
     const late = await api('/v1/events', {
       method: 'POST',
       json: {
-        events: [{ eventId: 'x2', leadId: lead, type: 'page_view', occurredAt: '2026-11-21T10:00:00Z' }],
+        events: [
+          { eventId: 'x2', leadId: lead, type: 'page_view', occurredAt: new Date().toISOString() },
+          { eventId: 'x3', leadId: other, type: 'page_view', occurredAt: new Date().toISOString() },
+          { eventId: 'x4', anonymousId: visitor, type: 'page_view', occurredAt: new Date().toISOString() },
+        ],
       },
     });
-    expect(((await late.json()) as { results: { status: string }[] }).results[0]!.status).toBe('dropped');
+    expect(((await late.json()) as { results: { status: string }[] }).results.map((r) => r.status)).toEqual([
+      'dropped',
+      'dropped',
+      'dropped',
+    ]);
     await pixel({ a: visitor });
-    expect(await itemsMentioning('activities', lead)).toEqual([]);
-    expect((await api(`/v1/leads/${lead}/export`)).status).toBe(404);
+    for (const id of [lead, other]) {
+      const attributes = await api(`/v1/leads/${id}/attributes`, {
+        method: 'PUT',
+        json: { attributes: { title: 'CEO' } },
+      });
+      expect(attributes.status).toBe(410);
+      const outcome = await api(`/v1/leads/${id}/outcomes`, { method: 'POST', json: { outcome: 'lost' } });
+      expect(outcome.status).toBe(410);
+      expect((await api(`/v1/leads/${id}`)).status).toBe(410);
+      expect((await api(`/v1/leads/${id}/export`)).status).toBe(410);
+    }
+    const fresh = uniqueId('fresh');
+    for (const body of [
+      { leadId: lead, anonymousId: uniqueId('v') },
+      { leadId: fresh, anonymousId: visitor },
+      { leadId: fresh, previousId: other },
+      { leadId: other, previousId: fresh },
+    ])
+      expect((await api('/v1/identify', { method: 'POST', json: body })).status).toBe(410);
+    for (const id of [lead, visitor, other, fresh]) {
+      expect(await itemsMentioning('activities', id)).toEqual([]);
+    }
+    expect((await itemsMentioning('leads', lead)).every((i) => i.entity === 'erased')).toBe(true);
+    expect(await itemsMentioning('leads', fresh)).toEqual([]);
+    // An id nobody knows cannot be erased.
+    expect((await api(`/v1/leads/${uniqueId('nobody')}`, { method: 'DELETE' })).status).toBe(404);
   });
 });
 

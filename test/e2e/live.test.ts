@@ -43,6 +43,37 @@ afterAll(() => new Promise<void>((done) => server.close(() => done())));
 const forLead = (leadId: string) => received.filter((r) => r.message.leadId === leadId);
 
 describe('live scoring and notifications', () => {
+  it('an event dated minutes ahead is in the stored score, and its crossing announced, at once', async () => {
+    // Prepare
+    const lead = uniqueId('ahead');
+    const ahead = new Date(Date.now() + 4 * 60_000).toISOString();
+    const event = (eventId: string, type: string, properties: object) => ({
+      eventId,
+      leadId: lead,
+      type,
+      occurredAt: ahead,
+      properties,
+    });
+
+    // Act: a pricing view and a demo request from a sender whose clock runs four minutes fast.
+    const response = await api('/v1/events', {
+      method: 'POST',
+      json: {
+        events: [event('p', 'page_view', { path: '/pricing' }), event('d', 'form_submit', { form: 'demo' })],
+      },
+    });
+    expect(((await response.json()) as { recorded: number }).recorded).toBe(2);
+
+    // Assess: long before those four minutes are up.
+    const crossing = await until(() => forLead(lead)[0], 60_000);
+    expect(crossing.message).toMatchObject({ type: 'band_crossing', newBand: 'hot' });
+    expect(Date.now()).toBeLessThan(Date.parse(ahead));
+    const stored = (await itemsUnder('leads', `LEAD#${lead}`)).find((i) => i.entity === 'score');
+    expect(stored).toMatchObject({ band: 'hot' });
+    const read = (await (await api(`/v1/leads/${lead}`)).json()) as { scores: { band: string }[] };
+    expect(read.scores[0]!.band).toBe('hot');
+  });
+
   it('a lead pushed over the hot threshold is announced once, with its reasons, within two seconds; decay brings one crossing down', async () => {
     // Prepare: a visitor views the pricing page (11 points: cold, no crossing), and identifies.
     const visitor = uniqueId('v');

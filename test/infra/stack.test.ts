@@ -548,7 +548,12 @@ function actionsOf(access: TableAccess): string[] {
   return {
     append: ['dynamodb:PutItem'],
     read: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'],
-    write: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem'],
+    write: [
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:BatchWriteItem',
+      'dynamodb:ConditionCheckItem',
+    ],
     delete: ['dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'],
     scan: ['dynamodb:Scan'],
   }[access];

@@ -60,9 +60,7 @@ describe("a function's configuration", () => {
     expect(() => loadConfig(pixel, { LEADS_TABLE: 'leadscore-dev-leads' })).toThrow(
       /invalid configuration of pixel: ACTIVITIES_TABLE: required.*SIGNING_SECRET_ARN or SIGNING_SECRET: required/,
     );
-    expect(() => loadConfig('notify-crossings', { LEADS_TABLE: 'x-leads' })).toThrow(
-      /TOPIC_ARN or LOCAL_TOPIC_URL: required/,
-    );
+    expect(() => loadConfig('notify-crossings', { LEADS_TABLE: 'x-leads' })).toThrow(/TOPIC_ARN: required/);
     expect(() => loadConfig('get-openapi', {})).not.toThrow();
     expect(() => loadConfig('erase-lead', { LEADS_TABLE: 'x-leads' })).toThrow(/RUN_JOB_FUNCTION: required/);
   });
