@@ -55,34 +55,8 @@ contributions, breakdown (lines that add up to the score), flags. Lines that are
       return { leadId, ...score };
     });
     scored.sort((a, b) => b.score - a.score || (a.leadId < b.leadId ? -1 : 1));
-    for (const s of scored) {
-      const {
-        leadId,
-        model: id,
-        score,
-        grade,
-        band,
-        combined,
-        contributions,
-        breakdown,
-        flags,
-        lastActivityAt,
-      } = s;
-      console.log(
-        JSON.stringify({
-          leadId,
-          model: id,
-          score,
-          grade,
-          band,
-          combined,
-          contributions,
-          breakdown,
-          flags,
-          lastActivityAt,
-        }),
-      );
-    }
+    // One JSON line a lead, its fields in this order.
+    for (const s of scored) console.log(JSON.stringify(Object.fromEntries(OUTPUT.map((f) => [f, s[f]]))));
     return 0;
   },
 };
@@ -101,3 +75,16 @@ async function loadModel(file: string) {
     );
   }
 }
+
+const OUTPUT = [
+  'leadId',
+  'model',
+  'score',
+  'grade',
+  'band',
+  'combined',
+  'contributions',
+  'breakdown',
+  'flags',
+  'lastActivityAt',
+] as const;
