@@ -301,11 +301,14 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       }
       case 'POST /local/decay': {
         const run = await body(
-          z.strictObject({ at: z.iso.datetime({ offset: true }).optional() }),
-          '{"at"?: "<ISO time>"}',
+          z.strictObject({
+            at: z.iso.datetime({ offset: true }).optional(),
+            preview: z.boolean().optional(),
+          }),
+          '{"at"?: "<ISO time>", "preview"?: true}',
         );
         if (!run) return;
-        return writeResult(response, json(200, await decay(run.at)));
+        return writeResult(response, json(200, await decay(run.at, run.preview)));
       }
       case 'POST /local/events':
         return putEvents(request, response);

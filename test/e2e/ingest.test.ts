@@ -73,8 +73,7 @@ describe('tracking pixel', () => {
     // Prepare
     const visitor = uniqueId('v');
     const lead = uniqueId('lead');
-    const metrics = async () =>
-      (await (await fetch(`${runtime.url}/local/metrics`)).json()) as Record<string, number>;
+    const metrics = async () => (await (await api('/local/metrics')).json()) as Record<string, number>;
     const before = (await metrics())['pixel.rejected.type-not-allowed'] ?? 0;
 
     // Act: a page script forging intent, then what the pixel is for.

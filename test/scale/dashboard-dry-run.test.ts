@@ -109,9 +109,9 @@ describe('the dashboard dry run, as a job', () => {
     for (let i = 1; i < seen.length; i++) expect(seen[i]!.done).toBeGreaterThanOrEqual(seen[i - 1]!.done);
     expect(seen.at(-1)!.max).toBe(replayed);
     timings.progressSamples = seen.length;
-    // The worker ran out of (the test runtime's shortened) time and handed the rest on, more than once.
+    // The worker ran out of (the test runtime's shortened) time and handed the rest on at least once.
     timings.continuations = (await continued()) - continuedBefore;
-    expect(timings.continuations).toBeGreaterThan(1);
+    expect(timings.continuations).toBeGreaterThanOrEqual(1);
     await page.close();
   });
 });
