@@ -33,8 +33,8 @@ export default defineConfig({
           globalSetup: ['test/setup/runtime.ts'],
           // Handlers log every rejection and injected fault; the tests assert them through counters instead.
           env: { POWERTOOLS_LOG_LEVEL: 'SILENT' },
-          testTimeout: 120_000,
-          hookTimeout: 180_000,
+          testTimeout: 300_000,
+          hookTimeout: 600_000,
         },
       },
       {
@@ -48,8 +48,8 @@ export default defineConfig({
           globalSetup: ['test/setup/runtime-process.ts'],
           sequence: { groupOrder: 1 },
           env: { POWERTOOLS_LOG_LEVEL: 'SILENT' },
-          testTimeout: 30_000,
-          hookTimeout: 60_000,
+          testTimeout: 600_000,
+          hookTimeout: 600_000,
         },
       },
       {

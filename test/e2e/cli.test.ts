@@ -121,7 +121,7 @@ describe('leadscore against the running local runtime', () => {
     const job = await until(async () => {
       const j = (await (await api(ok.headers.get('location')!)).json()) as { status: string };
       return j.status === 'succeeded' ? j : undefined;
-    }, 20_000);
+    });
     expect(job).toMatchObject({ result: { model: 'default', dryRun: true, written: 0 } });
     const bad = await api('/v1/models/dry-run', {
       method: 'POST',
@@ -344,7 +344,7 @@ describe('leadscore seed', () => {
     const scored = await until(async () => {
       const body = (await (await api(`/v1/leads/${active}`)).json()) as { scores?: { score: number }[] };
       return body.scores?.length ? body : undefined;
-    }, 20_000);
+    });
     expect(scored.scores![0]!.score).toBeTypeOf('number');
   });
 });

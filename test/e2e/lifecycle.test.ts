@@ -73,5 +73,5 @@ describe('the local runtime', () => {
     expect(await identify.json()).toMatchObject({ movedActivities: 1 });
     expect(await stop(second.child)).toBe(0);
     expect(javaProcessesFor(dataDir)).toEqual([]);
-  }, 120_000);
+  });
 });

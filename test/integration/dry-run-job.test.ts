@@ -47,7 +47,7 @@ beforeAll(async () => {
     START,
   );
   await rescoreLeads({ model: model!, leadIds: ledger.leadIds(), ledger, scores, dryRun: false, now: NOW });
-}, 120_000);
+});
 
 describe('the dry-run job', () => {
   it('replayed a few pages per invocation, resumed from its saved state, reports what a replay lead by lead does', async () => {
