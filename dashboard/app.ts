@@ -546,8 +546,78 @@ async function feedView(): Promise<void> {
   }, 2000);
 }
 
+// ---------- models in words ----------
+
+// biome-ignore lint/suspicious/noExplicitAny: model documents as the API serves them, validated on the server.
+type Doc = Record<string, any>;
+const dur = (d: unknown) =>
+  d === undefined
+    ? ''
+    : String(d)
+        .replace(/^(\d+)d$/, '$1 days')
+        .replace(/^1 days$/, '1 day')
+        .replace(/^(\d+)h$/, '$1 h');
+
+/** A predicate (shared/model/schema.ts) in words: "starts with /pricing", "is one of a, b". */
+function matchWords(p: unknown): string {
+  if (p === null || typeof p !== 'object') return `is ${JSON.stringify(p)}`;
+  const o = p as Doc;
+  const parts: string[] = [];
+  if (o.oneOf) parts.push(`is one of ${o.oneOf.join(', ')}`);
+  if (o.prefix) parts.push(`starts with ${o.prefix}`);
+  if (o.glob) parts.push(`matches ${o.glob}`);
+  if (o.regex) parts.push(`matches /${o.regex}/`);
+  if (o.gt !== undefined) parts.push(`is over ${o.gt}`);
+  if (o.gte !== undefined) parts.push(`is at least ${o.gte}`);
+  if (o.lt !== undefined) parts.push(`is under ${o.lt}`);
+  if (o.lte !== undefined) parts.push(`is at most ${o.lte}`);
+  if (o.exists !== undefined) parts.push(o.exists ? 'is set' : 'is not set');
+  if (o.equals !== undefined) parts.push(`is ${JSON.stringify(o.equals)}`);
+  return `${parts.join(' and ') || JSON.stringify(o)}${o.ignoreCase ? ' (any case)' : ''}`;
+}
+
+function ruleWhen(r: Doc): string {
+  if (r.when) {
+    const types = [r.when.type].flat().map((t: string) => activityWords({ type: t }).toLowerCase());
+    const props = Object.entries(r.when.properties ?? {}).map(([k, v]) => `${k} ${matchWords(v)}`);
+    return `${types.join(' or ')}${props.length ? ` where ${props.join(' and ')}` : ''}`;
+  }
+  if (r.all) return `all of ${r.all.join(', ')} within ${dur(r.within)}`;
+  if (r.inactiveFor) return `no activity for ${dur(r.inactiveFor)}${r.repeat ? ', again each time' : ''}`;
+  return '';
+}
+
+function ruleLimits(r: Doc): string {
+  const out: string[] = [];
+  if (r.limit)
+    out.push(
+      `${r.limit.times !== undefined ? `at most ${r.limit.times}×` : `at most ${r.limit.points} points`} per ${dur(r.limit.per)}${r.limit.by ? ` per ${r.limit.by}` : ''}`,
+    );
+  if (r.window)
+    out.push(
+      r.window.count !== undefined
+        ? `${r.window.count} times within ${dur(r.window.within)}`
+        : `returns after ${dur(r.window.returnAfter)} within ${dur(r.window.within)}`,
+    );
+  if (r.decay === 'none') out.push('does not fade');
+  if (r.flag) out.push(`raises ${r.flag}${r.flagFor ? ` for ${dur(r.flagFor)}` : ''}`);
+  if (r.disqualify) out.push('disqualifies');
+  return out.join('; ') || '–';
+}
+
+function decayWords(d: Doc | undefined): string {
+  if (!d || d.kind === 'none') return 'Points do not fade.';
+  if (d.kind === 'halfLife') return `Points halve every ${dur(d.halfLife)}.`;
+  return `Points lose ${d.percent}% every ${dur(d.every)}.`;
+}
+
+const bounds = (b: Doc | undefined) =>
+  [b?.cap !== undefined && `capped at ${b.cap}`, b?.floor !== undefined && `floor ${b.floor}`]
+    .filter(Boolean)
+    .join(', ') || '–';
+
 async function modelsView(): Promise<void> {
-  const all = await models();
+  const all = (await models()) as unknown as Doc[];
   const evaluations = await Promise.all(
     all.map((m) =>
       api<{
@@ -557,6 +627,7 @@ async function modelsView(): Promise<void> {
           deciles: { decile: number; conversionRate: number; lift: number }[];
           bands: { group: string; leads: number; conversionRate: number }[];
           withOutcome: number;
+          verdicts?: { level: string; message: string }[];
         };
       }>(`/v1/models/${m.model}/evaluation`).catch(() => undefined),
     ),
@@ -564,22 +635,42 @@ async function modelsView(): Promise<void> {
   view.innerHTML = `<h1>Models</h1>${all
     .map((m, i) => {
       const e = evaluations[i];
+      const auc = e?.evaluation.auc;
       return `<div class="card" data-model="${esc(m.model)}"><h2>${esc(m.name)} <span class="muted">(${esc(m.model)} v${m.version}, ${esc(m.kind ?? 'rules')})</span></h2>
-      <p>Bands: ${m.bands.levels.map((l) => `${bandTag(l.id)}${l.min !== undefined ? ` ≥ ${l.min}` : ''}`).join(' ')} <span class="muted">hysteresis ${m.bands.hysteresis ?? 0}</span></p>
-      <div class="grid"><div><h2>Rules</h2><table><thead><tr><th>Rule</th><th>Group</th><th>When</th><th class="num">Points</th></tr></thead><tbody>
-      ${m.rules.map((r) => `<tr><td>${esc(r.id)}</td><td>${esc(r.group)}</td><td class="muted">${esc(r.when ? [r.when.type].flat().join(', ') : r.all ? `all of ${r.all.join(', ')}` : 'inactive')}</td><td class="num">${r.points}</td></tr>`).join('')}
-      </tbody></table><h2 class="gap">Fit</h2><table>${(m.fit?.rules ?? []).map((r) => `<tr><td>${esc(r.id)}</td><td class="muted">${esc(r.attribute)}</td><td class="num">${r.points}</td></tr>`).join('')}</table></div>
-      <div><h2>Last evaluation</h2>${
+      ${m.description ? `<p>${esc(m.description)}</p>` : ''}
+      <p>Bands: ${(m.bands.levels as Doc[]).map((l) => `${bandTag(l.id)}${l.min !== undefined ? ` ≥ ${l.min}` : ''}`).join(' ')} <span class="muted">(a lead leaves a band only ${m.bands.hysteresis ?? 0} points below its threshold)</span></p>
+      <p>${esc(decayWords(m.decay))} Activity counts for ${esc(dur(m.horizon ?? '') || 'ever')}. Score ${esc(bounds(m.score))}${m.score?.base ? `, starting at ${m.score.base}` : ''}.</p>
+      <h3>Groups</h3><table><thead><tr><th>Group</th><th>What</th><th>Bounds</th></tr></thead><tbody>
+      ${(m.groups as Doc[]).map((g) => `<tr><td>${esc(g.id)}</td><td>${esc(g.description ?? '')}</td><td>${esc(bounds(g))}</td></tr>`).join('')}
+      </tbody></table>
+      <h3>Rules</h3><table class="rules list"><thead><tr><th>Rule</th><th>When</th><th class="num">Points</th><th>Group</th><th>Limits, windows, fading</th></tr></thead><tbody>
+      ${(m.rules as Doc[]).map((r) => `<tr data-rule="${esc(r.id)}"><td><b>${esc(r.id)}</b>${r.description ? `<div class="muted small">${esc(r.description)}</div>` : ''}</td><td data-label="When" class="when">${esc(ruleWhen(r))}</td><td data-label="Points" class="num">${r.points}</td><td data-label="Group">${esc(r.group)}</td><td data-label="Limits">${esc(ruleLimits(r))}</td></tr>`).join('')}
+      </tbody></table>
+      <h3>Fit</h3><table><thead><tr><th>Rule</th><th>When</th><th class="num">Points</th></tr></thead><tbody>${(
+        (m.fit?.rules ?? []) as Doc[]
+      )
+        .map(
+          (r) =>
+            `<tr><td>${esc(r.id)}</td><td>${esc(`${r.attribute} ${matchWords(r.match)}${r.and ? ` and ${r.and.attribute} ${matchWords(r.and.match)}` : ''}`)}${r.disqualify ? ' (disqualifies)' : ''}</td><td class="num">${r.points}</td></tr>`,
+        )
+        .join('')}</tbody></table>
+      <p class="muted">Grades: ${((m.fit?.grades ?? []) as Doc[]).map((g) => `${esc(g.grade)}${g.min !== undefined ? ` ≥ ${g.min}` : ''}`).join(', ')}${m.fit?.addToScore ? '; fit points add to the score' : ''}.</p>
+      <h3>Last evaluation</h3>${
         e
-          ? `<p>AUC <b class="auc">${e.evaluation.auc?.toFixed(3) ?? 'n/a'}</b> on ${e.evaluation.withOutcome} leads <span class="muted">(published ${esc(when(e.publishedAt))})</span></p>
-             <p class="muted">Conversion by decile (1 = highest scores)</p>${bars(
+          ? `<p>AUC <b class="auc">${auc?.toFixed(3) ?? 'n/a'}</b> on ${e.evaluation.withOutcome} leads with an outcome: ${
+              auc === undefined
+                ? 'not enough outcomes of both kinds to say.'
+                : `a lead that converted scored above one that did not ${Math.round(auc * 100)}% of the time (50% is a coin toss, 100% perfect).`
+            } <span class="muted">Published ${esc(when(e.publishedAt))}.</span></p>
+             ${(e.evaluation.verdicts ?? []).map((v) => `<p class="verdict verdict-${esc(v.level)}"><b>${v.level === 'fail' ? 'Problem' : 'Caution'}:</b> ${esc(v.message)}</p>`).join('') || '<p class="muted">No warnings: the figures look sound.</p>'}
+             <div class="grid"><div><p class="muted">Conversion by decile (1 = highest scores)</p>${bars(
                e.evaluation.deciles.map((d) => ({
                  label: String(d.decile),
                  value: d.conversionRate,
                  note: `lift ${d.lift.toFixed(2)}x`,
                })),
                (v) => `${Math.round(v * 100)}%`,
-             )}
+             )}</div><div>
              <p class="muted">Conversion by band</p>${bars(
                e.evaluation.bands.map((b) => ({
                  label: b.group,
@@ -587,27 +678,68 @@ async function modelsView(): Promise<void> {
                  note: `${b.leads} leads`,
                })),
                (v) => `${Math.round(v * 100)}%`,
-             )}`
-          : '<p class="muted">Not evaluated yet: <code>leadscore evaluate --model … --data … --publish</code>.</p>'
-      }</div></div></div>`;
+             )}</div></div>`
+          : '<p class="muted">Not evaluated yet: <code>leadscore evaluate --model … --data … --publish</code> compares its scores with recorded outcomes.</p>'
+      }</div>`;
     })
     .join('')}
-    <div class="card"><h2>Try a change (dry run)</h2><p class="muted">Paste a model document (JSON); see how many leads would change band before anything is written. It runs as a job over every lead's ledger; this page follows its progress.</p>
-    <label for="proposal">Model document</label><textarea id="proposal" rows="8">${esc(JSON.stringify({ ...all[0], version: all[0]!.version + 1 }, null, 1).slice(0, 200_000))}</textarea>
-    <p><button class="primary" id="dryrun">Dry run</button></p><div id="dryrun-job" hidden><progress id="dryrun-progress"></progress> <span id="dryrun-status" class="muted"></span></div><pre id="result"></pre></div>`;
-  view.querySelector('#dryrun')!.addEventListener('click', async () => {
+    <form class="card" id="try"><h2>Try a change (dry run)</h2><p class="muted">Change a threshold or a rule's points and see how many leads would change band before anything is written. It runs as a job over every lead's ledger; this page follows its progress.</p>
+    <div class="toolbar"><label>Model <select id="try-model">${all.map((m) => `<option>${esc(m.model)}</option>`).join('')}</select></label>
+    <label>Change <select id="try-what"></select></label>
+    <label>New value <input id="try-value" type="number" step="0.01" required></label></div>
+    <p><button class="primary" id="dryrun">Dry run</button> <span id="try-was" class="muted"></span></p><div id="dryrun-job" hidden><progress id="dryrun-progress" aria-label="Dry run progress"></progress> <span id="dryrun-status" class="muted"></span></div><pre id="result" role="status"></pre></form>`;
+  const pick = view.querySelector('#try-model') as HTMLSelectElement;
+  const what = view.querySelector('#try-what') as HTMLSelectElement;
+  const value = view.querySelector('#try-value') as HTMLInputElement;
+  const was = view.querySelector('#try-was')!;
+  // Each choice is a path into the model document and its current value.
+  const choices = (m: Doc) => [
+    ...(m.bands.levels as Doc[]).flatMap((l, i) =>
+      l.min === undefined
+        ? []
+        : [{ label: `${l.id} threshold`, path: ['bands', 'levels', String(i), 'min'], now: l.min }],
+    ),
+    ...(m.rules as Doc[]).map((r, i) => ({
+      label: `${r.id} points`,
+      path: ['rules', String(i), 'points'],
+      now: r.points,
+    })),
+  ];
+  const fill = () => {
+    const m = all.find((x) => x.model === pick.value)!;
+    what.innerHTML = choices(m)
+      .map((c, i) => `<option value="${i}">${esc(c.label)}</option>`)
+      .join('');
+    show();
+  };
+  const show = () => {
+    const c = choices(all.find((x) => x.model === pick.value)!)[Number(what.value)];
+    value.value = String(c?.now ?? '');
+    was.textContent = c ? `now ${c.now}` : '';
+  };
+  pick.addEventListener('change', fill);
+  what.addEventListener('change', show);
+  fill();
+  view.querySelector('#try')!.addEventListener('submit', async (e) => {
+    e.preventDefault();
     const out = view.querySelector('#result')!;
     const button = view.querySelector('#dryrun') as HTMLButtonElement;
     out.textContent = '';
     button.disabled = true;
     try {
-      const model = JSON.parse((view.querySelector('#proposal') as HTMLTextAreaElement).value);
+      const source = all.find((x) => x.model === pick.value)!;
+      const change = choices(source)[Number(what.value)]!;
+      const model = structuredClone(source);
+      let at: Doc = model;
+      for (const key of change.path.slice(0, -1)) at = at[key];
+      at[change.path.at(-1)!] = Number(value.value);
+      model.version = source.version + 1;
       const started = await api<Job>('/v1/models/dry-run', {
         method: 'POST',
         body: JSON.stringify({ model }),
       });
       const r = await followJob(started.location!);
-      out.textContent = `${r.leads} leads replayed: ${r.bandChanges} would change band (${r.up} up, ${r.down} down)\n${Object.entries(
+      out.textContent = `${change.label} ${change.now} → ${value.value}: of ${r.leads} leads replayed, ${r.bandChanges} would change band (${r.up} up, ${r.down} down)\n${Object.entries(
         r.transitions,
       )
         .map(([k, v]) => `  ${k}: ${v}`)

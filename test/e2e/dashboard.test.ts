@@ -207,17 +207,31 @@ describe('the dashboard', () => {
     await page.waitForSelector('#feed-state:not(.offline)', { state: 'attached', timeout: 15_000 });
   });
 
-  it('shows the models in force with their rules and thresholds, and runs a dry run', {
+  it('shows every rule in words and dry-runs a threshold change made through a form', {
     timeout: 120_000,
   }, async () => {
     await open('/models', 'models');
     const card = page.locator('.card[data-model="default"]');
     expect(await card.textContent()).toMatch(/hot ≥ 50/);
+    expect(await card.textContent()).toMatch(/Points halve every 30 days/);
+    expect(await card.locator('tr[data-rule="pricing-page"] td.when').textContent()).toBe(
+      'viewed a page where path starts with /pricing',
+    );
+    await page.selectOption('#try-model', 'default');
+    await page.selectOption('#try-what', { label: 'hot threshold' });
+    expect(await page.inputValue('#try-value')).toBe('50');
+    // A demo request worth 1 point, not 30: the leads this file made hot fall back to warm (band hysteresis 5).
+    await page.selectOption('#try-what', { label: 'demo-request points' });
+    expect(await page.inputValue('#try-value')).toBe('30');
+    await page.fill('#try-value', '1');
     await page.click('#dryrun');
     await page.waitForFunction(
       () => /leads replayed|Not run/.test(document.querySelector('#result')!.textContent ?? ''),
       null,
-      { timeout: 30_000 },
+      { timeout: 60_000 },
+    );
+    expect(await page.locator('#result').textContent()).toMatch(
+      /^demo-request points 30 → 1: of \d+ leads replayed, [1-9]\d* would change band/,
     );
     await page.screenshot({ path: join(SHOTS, 'dashboard-models.png'), fullPage: true });
   });
