@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { demoLeadId } from '../../local/demo-identify.ts';
 import { signLeadToken } from '../../shared/security/tokens.ts';
 import { launchChromium } from '../helpers/browser.ts';
 import { api, BROWSER_UA, runtime, uniqueId, until } from '../helpers/runtime.ts';
@@ -205,6 +206,24 @@ describe('the dashboard', () => {
     await page.screenshot({ path: join(SHOTS, 'dashboard-feed-offline.png') });
     await page.unroute('**/v1/notifications**');
     await page.waitForSelector('#feed-state:not(.offline)', { state: 'attached', timeout: 15_000 });
+  });
+
+  it('turns a demo-site visitor who fills in the form into a lead that goes hot in the live feed', async () => {
+    await open('/feed', 'feed');
+    const site = await browser.newPage({ userAgent: BROWSER_UA });
+    try {
+      await site.goto(`${runtime.url}/pricing`);
+      const email = `${uniqueId('visitor')}@globex.example`;
+      await site.fill('input[name="name"]', 'Dee Visitor');
+      await site.fill('input[name="email"]', email);
+      await site.fill('input[name="company"]', 'Globex');
+      await site.click('#signup button');
+      await site.waitForSelector('#signup-status:has-text("Thanks")', { timeout: 15_000 });
+      const entry = page.locator(`#feed li[data-lead="${demoLeadId(email)}"]`, { hasText: 'hot' }).first();
+      await entry.waitFor({ timeout: 20_000 });
+    } finally {
+      await site.close();
+    }
   });
 
   it('shows every rule in words and dry-runs a threshold change made through a form', {
