@@ -391,14 +391,14 @@ async function leadView(leadId: string, params: URLSearchParams): Promise<void> 
           return `<div class="card" data-model="${esc(s.model)}"><h2>${esc(model?.name ?? s.model)} <span class="muted">(${esc(s.model)} v${s.version})</span></h2>
         <p><span class="kpi lead-score">${s.score.toFixed(1)}</span> ${bandTag(s.band)} grade <b>${esc(s.grade)}</b> (${esc(s.combined)}) ${s.flags.map(flagChip).join(' ')}</p>
         <h3>Why this score</h3>
-        <table class="breakdown"><thead><tr><th>What</th><th>Kind</th><th>Group</th><th class="num">Points</th></tr></thead><tbody>
+        <table class="breakdown"><thead><tr><th>What</th><th>Kind</th><th class="group">Group</th><th class="num">Points</th></tr></thead><tbody>
         ${s.breakdown
           .map(
             (l) =>
-              `<tr class="line line-${esc(l.kind)}" data-rule="${esc(l.rule ?? '')}"><td>${esc(l.label)}</td><td>${esc(lineKind(l))}</td><td>${esc(l.group ?? '')}</td><td class="num points">${l.points > 0 ? '+' : ''}${l.points.toFixed(2)}</td></tr>`,
+              `<tr class="line line-${esc(l.kind)}" data-rule="${esc(l.rule ?? '')}"><td>${esc(l.label)}</td><td>${esc(lineKind(l))}</td><td class="group">${esc(l.group ?? '')}</td><td class="num points">${l.points > 0 ? '+' : ''}${l.points.toFixed(2)}</td></tr>`,
           )
           .join('')}
-        </tbody><tfoot><tr><th colspan="3">Score</th><td class="num total">${s.score.toFixed(2)}</td></tr></tfoot></table>
+        </tbody><tfoot><tr><th colspan="2">Score</th><td class="group"></td><td class="num total">${s.score.toFixed(2)}</td></tr></tfoot></table>
         <div class="chart-head"><h3>Score over the last ${days} days</h3><nav aria-label="History range"><a href="#/lead/${encodeURIComponent(leadId)}?days=30" ${days === 30 ? 'aria-current="page"' : ''}>30 days</a> <a href="#/lead/${encodeURIComponent(leadId)}?days=90" ${days === 90 ? 'aria-current="page"' : ''}>90 days</a></nav></div>
         ${historyChart(
           changes.filter((c) => c.model === s.model && Date.parse(c.at) >= since),

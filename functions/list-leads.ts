@@ -95,13 +95,13 @@ async function listLeads(event: APIGatewayProxyEventV2): Promise<APIGatewayProxy
       break;
     }
   }
-  // Counts per band for the first page of an unsearched list: each band's entries up to COUNT_CAP.
+  // Counts for the first page of an unsearched list, every band (the band tabs show them): up to COUNT_CAP each.
   const counts =
     cursor || search
       ? undefined
       : Object.fromEntries(
           await Promise.all(
-            wanted.map(async (band) => {
+            bands.map(async (band) => {
               const { count, more } = await scores.countRanked(model.id, band, COUNT_CAP);
               return [band, more ? { count, more } : { count }] as const;
             }),
