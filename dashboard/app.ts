@@ -47,6 +47,8 @@ interface LeadRow {
 interface Change {
   model: string;
   at: string;
+  /** The lead's latest activity at the change: where an activity's change belongs on a time axis. */
+  activityAt?: string;
   score: number;
   band: string;
   oldBand: string | null;
@@ -118,6 +120,9 @@ const bandTag = (band: string) => `<span class="band band-${esc(band)}">${esc(ba
 
 // ---------- charts (SVG) ----------
 
+/** An activity's change sits at the time the lead acted; decay and rescoring at the time they ran. */
+const tOf = (c: Change) => Date.parse(c.cause.kind === 'activity' && c.activityAt ? c.activityAt : c.at);
+
 /** Score over time since `since` until now, the bands' thresholds as dashed lines, each band crossing as a dot. */
 function historyChart(changes: Change[], model: Model | undefined, since: number): string {
   const W = 640;
@@ -127,9 +132,9 @@ function historyChart(changes: Change[], model: Model | undefined, since: number
   const T = 10;
   const B = 24;
   if (changes.length === 0) return '<p class="muted">No score changes in this period.</p>';
-  const points = [...changes].sort((a, b) => (a.at < b.at ? -1 : 1));
+  const points = [...changes].sort((a, b) => tOf(a) - tOf(b));
   const t0 = since;
-  const t1 = Math.max(Date.now(), Date.parse(points.at(-1)!.at));
+  const t1 = Math.max(Date.now(), tOf(points.at(-1)!));
   const thresholds = (model?.bands.levels ?? []).filter((l) => l.min !== undefined) as {
     id: string;
     min: number;
@@ -147,7 +152,7 @@ function historyChart(changes: Change[], model: Model | undefined, since: number
   // A score holds until it changes: steps, and the last one carried on to now.
   const path = [
     ...points.flatMap((p, i) => {
-      const px = x(Date.parse(p.at)).toFixed(1);
+      const px = x(tOf(p)).toFixed(1);
       const prev = points[i - 1];
       return [...(prev ? [`${px},${y(prev.score).toFixed(1)}`] : []), `${px},${y(p.score).toFixed(1)}`];
     }),
@@ -159,7 +164,7 @@ function historyChart(changes: Change[], model: Model | undefined, since: number
     .filter((p) => (p.oldBand ?? lowest) !== p.band)
     .map(
       (p) =>
-        `<circle class="crossing" cx="${x(Date.parse(p.at)).toFixed(1)}" cy="${y(p.score).toFixed(1)}" r="5" fill="#e8730c"><title>${esc(p.oldBand ?? '')} → ${esc(p.band)} at ${when(p.at)}</title></circle>`,
+        `<circle class="crossing" cx="${x(tOf(p)).toFixed(1)}" cy="${y(p.score).toFixed(1)}" r="5" fill="#e8730c"><title>${esc(p.oldBand ?? '')} → ${esc(p.band)} at ${when(new Date(tOf(p)).toISOString())}</title></circle>`,
     )
     .join('');
   return `<svg viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="score history">
@@ -401,7 +406,7 @@ async function leadView(leadId: string, params: URLSearchParams): Promise<void> 
         </tbody><tfoot><tr><th colspan="2">Score</th><td class="group"></td><td class="num total">${s.score.toFixed(2)}</td></tr></tfoot></table>
         <div class="chart-head"><h3>Score over the last ${days} days</h3><nav aria-label="History range"><a href="#/lead/${encodeURIComponent(leadId)}?days=30" ${days === 30 ? 'aria-current="page"' : ''}>30 days</a> <a href="#/lead/${encodeURIComponent(leadId)}?days=90" ${days === 90 ? 'aria-current="page"' : ''}>90 days</a></nav></div>
         ${historyChart(
-          changes.filter((c) => c.model === s.model && Date.parse(c.at) >= since),
+          changes.filter((c) => c.model === s.model && tOf(c) >= since),
           model,
           since,
         )}</div>`;

@@ -151,6 +151,8 @@ export class ScoreStore {
           model: after.model,
           rev: after.rev,
           at: after.updatedAt,
+          // When the lead acted, which is not when the change was processed for a backfill or a late event.
+          ...(after.lastActivityAt && { activityAt: after.lastActivityAt }),
           score: after.score,
           band: after.band,
           grade: after.grade,

@@ -170,6 +170,11 @@ describe('the dashboard', () => {
     expect(Math.abs(lines.reduce((a, b) => a + b, 0) - shown)).toBeLessThanOrEqual(
       0.05 + lines.length * 0.005,
     );
+    // The chart places an activity's change at the time the lead acted, which the history now carries.
+    const { changes } = (await (await api(`/v1/leads/${hot[0]}/history?model=default`)).json()) as {
+      changes: { activityAt?: string; cause: { kind: string } }[];
+    };
+    expect(changes.filter((c) => c.cause.kind === 'activity').every((c) => c.activityAt)).toBe(true);
     expect(await card.locator('svg polyline.score-line').count()).toBe(1);
     expect(await card.locator('svg circle.crossing').count()).toBeGreaterThanOrEqual(1);
     const timeline = await page.locator('ol.timeline').textContent();
