@@ -284,6 +284,26 @@ async function leadsView(params: URLSearchParams): Promise<void> {
   const link = (p: Record<string, string | undefined>) =>
     `#/leads?${new URLSearchParams(Object.entries({ model, ...p }).filter((e): e is [string, string] => !!e[1]))}`;
 
+  // The band tabs, with counts once known: asked for after the list is drawn, so counting never delays it.
+  const tabs = (q: string) => {
+    const counts = countsCache.get(model);
+    view.querySelector('nav.bands')!.innerHTML = [['', 'All'], ...levels.map((b) => [b, b])]
+      .map(([id, label]) => {
+        const c = id ? counts?.[id!] : undefined;
+        return `<a href="${link({ band: id, q })}" ${id === band ? 'aria-current="page" class="active"' : ''}>${esc(label)}${c ? ` <span class="count">${c.count.toLocaleString('en')}${c.more ? '+' : ''}</span>` : ''}</a>`;
+      })
+      .join('');
+  };
+  const count = async (q: string) => {
+    const { counts } = await api<{ counts?: Record<string, { count: number; more?: boolean }> }>(
+      `/v1/leads?${new URLSearchParams({ model, limit: '1', counts: 'true' })}`,
+    );
+    if (counts) countsCache.set(model, counts);
+    if (tbody.isConnected) tabs(q);
+  };
+
+  // A fresh open counts again; paging keeps the counts it has.
+  if (!params.get('cursor')) countsCache.delete(model);
   let loaded = 0;
   const load = async (q: string, cursor: string, trail: string[]) => {
     const mine = ++loaded;
@@ -298,17 +318,9 @@ async function leadsView(params: URLSearchParams): Promise<void> {
     const page = await api<{
       leads: LeadRow[];
       nextCursor?: string;
-      counts?: Record<string, { count: number; more?: boolean }>;
     }>(`/v1/leads?${query}`);
     if (mine !== loaded || !tbody.isConnected) return; // a later keystroke won
-    if (page.counts) countsCache.set(model, page.counts);
-    const counts = countsCache.get(model);
-    view.querySelector('nav.bands')!.innerHTML = [['', 'All'], ...levels.map((b) => [b, b])]
-      .map(([id, label]) => {
-        const c = id ? counts?.[id!] : undefined;
-        return `<a href="${link({ band: id, q })}" ${id === band ? 'aria-current="page" class="active"' : ''}>${esc(label)}${c ? ` <span class="count">${c.count.toLocaleString('en')}${c.more ? '+' : ''}</span>` : ''}</a>`;
-      })
-      .join('');
+    tabs(q);
     tbody.innerHTML = page.leads
       .map(
         (l) => `<tr class="lead" data-lead="${esc(l.leadId)}">
@@ -342,8 +354,9 @@ async function leadsView(params: URLSearchParams): Promise<void> {
         : ''
     }`;
     view.querySelector('#leads')!.removeAttribute('aria-busy');
-    document.body.dataset.ready = 'leads';
     performance.mark('leadscore:first-view');
+    if (!countsCache.has(model)) await count(q).catch(() => undefined);
+    document.body.dataset.ready = 'leads';
   };
 
   view.querySelector('#model')!.addEventListener('change', (e) => {

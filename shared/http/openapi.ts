@@ -175,9 +175,10 @@ const OPERATIONS: Record<string, Operation> = {
       q: 'keep leads whose name, e-mail, company or id contains this (case-insensitive); a search reads at most 20,000 index entries a request, so a page may come back short with a nextCursor to search on',
       limit: '1-200 (default 50)',
       cursor: 'from the previous page',
+      counts: "true: add each band's count (up to 1,000; each counted entry is read)",
     },
     responses: {
-      200: 'A page of leads, the next cursor, and on an unsearched first page `counts` per band (`more` when past 10,000)',
+      200: 'A page of leads, the next cursor, and with counts=true on an unsearched first page `counts` per band (`more` when past 1,000)',
       400: 'Unknown model or band, or a bad cursor',
       ...AUTH,
     },
