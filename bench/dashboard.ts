@@ -123,6 +123,24 @@ export async function run(): Promise<void> {
       }
       await page.close();
     }
+    // A search as someone types it: from the last keystroke to the results on screen, which includes the page's
+    // 250 ms pause for more typing. One e-mail domain: some 20 leads in 100,000, spread over every band.
+    const searches: number[] = [];
+    for (let i = 0; i < LOADS; i++) {
+      const page = await context.newPage();
+      await page.goto(`${runtime.url}/dashboard#/leads`);
+      await page.waitForSelector('body[data-ready="leads"]');
+      const q = `company${1000 + i * 7}.com`;
+      const answered = page.waitForResponse((r) => new URL(r.url()).searchParams.get('q') === q);
+      const started = await page.evaluate(() => performance.now());
+      await page.fill('#q', q);
+      // The answer first: until the search starts, the mark of the list before it is still up.
+      await answered;
+      await page.waitForSelector('body[data-ready="leads"]');
+      searches.push(Math.round((await page.evaluate(() => performance.now())) - started));
+      await page.close();
+    }
+    searches.sort((a, b) => a - b);
     await context.close();
     times.sort((a, b) => a - b);
     const p50 = percentile(times, 50);
@@ -132,7 +150,11 @@ export async function run(): Promise<void> {
     console.log(
       `first view (navigation to the ranked list on screen), ${LOADS} loads: p50 ${p50} ms, worst ${times.at(-1)} ms (goal < 1000 ms)`,
     );
+    console.log(
+      `search (last keystroke to results on screen, 250 ms pause included), ${LOADS} searches: p50 ${percentile(searches, 50)} ms, worst ${searches.at(-1)} ms (goal < 1000 ms)`,
+    );
     record('dashboard', {
+      searchMs: { p50: percentile(searches, 50), worst: searches.at(-1), searches: LOADS },
       leads: items.length,
       gzippedBytes: gzipped,
       files: sizes,

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 
 /**
- * Builds the dashboard into `outDir` as static files (index.html, app.js, app.css): one esbuild run, no build
+ * Builds the dashboard into `outDir` as static files (index.html, app.js, app.css, favicon.svg): one esbuild run, no build
  * server. The local runtime builds it at start; the stack builds it into the dashboard function's bundle.
  */
 export async function buildDashboard(outDir: string): Promise<void> {
@@ -18,7 +18,7 @@ export async function buildDashboard(outDir: string): Promise<void> {
     target: 'es2022',
     logLevel: 'error',
   });
-  copyFileSync(join(source, 'index.html'), join(outDir, 'index.html'));
+  for (const file of ['index.html', 'favicon.svg']) copyFileSync(join(source, file), join(outDir, file));
 }
 
 if (process.argv[1] === import.meta.filename) {

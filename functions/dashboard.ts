@@ -10,8 +10,9 @@ const TYPES: Record<string, string> = {
   'index.html': 'text/html; charset=utf-8',
   'app.js': 'text/javascript; charset=utf-8',
   'app.css': 'text/css; charset=utf-8',
+  'favicon.svg': 'image/svg+xml',
 };
-// The built dashboard, read once: three small files. Without DASHBOARD_DIR there is none to serve.
+// The built dashboard, read once: four small files. Without DASHBOARD_DIR there is none to serve.
 const files = new Map(
   config.DASHBOARD_DIR
     ? Object.keys(TYPES).map((name) => [name, readFileSync(join(config.DASHBOARD_DIR!, name), 'utf8')])
@@ -25,9 +26,13 @@ const SECURITY = {
   'referrer-policy': 'no-referrer',
 };
 
-/** GET /dashboard and GET /dashboard/{file}: the static dashboard (dashboard/), served from the bundle. */
+/**
+ * GET /dashboard and GET /dashboard/{file}: the static dashboard (dashboard/), served from the bundle. GET
+ * /favicon.ico, which browsers ask for whatever the page says, is its icon (an SVG, which they all accept).
+ */
 async function serveDashboard(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
-  const name = event.pathParameters?.file ?? 'index.html';
+  const name =
+    event.rawPath === '/favicon.ico' ? 'favicon.svg' : (event.pathParameters?.file ?? 'index.html');
   const body = files.get(name);
   if (body === undefined)
     return {

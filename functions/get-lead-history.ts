@@ -25,18 +25,21 @@ async function getHistory(event: APIGatewayProxyEventV2): Promise<APIGatewayProx
   const items = await scores.history(leadId, query.data.model, query.data.limit);
   return json(200, {
     leadId,
-    changes: items.map(({ model, rev, at, score, band, grade, flags, oldScore, oldBand, cause }) => ({
-      model,
-      rev,
-      at,
-      score,
-      band,
-      grade,
-      flags,
-      oldScore,
-      oldBand,
-      cause,
-    })),
+    changes: items.map(
+      ({ model, rev, at, activityAt, score, band, grade, flags, oldScore, oldBand, cause }) => ({
+        model,
+        rev,
+        at,
+        ...(activityAt !== undefined && { activityAt }),
+        score,
+        band,
+        grade,
+        flags,
+        oldScore,
+        oldBand,
+        cause,
+      }),
+    ),
   });
 }
 

@@ -16,7 +16,16 @@ const Query = z.object({
   band: z.string().optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().max(2000).optional(),
+  q: z.string().trim().max(100).optional(),
+  counts: z.enum(['true', 'false']).optional(),
 });
+/** Rank index entries one search request reads at most (about 150 bytes each: some 375 read units at worst). */
+const SEARCH_BUDGET = 20_000;
+/**
+ * Counts per band stop here ("1,000+"): counting reads every entry counted, and a morning list needs to know that a
+ * band is big, not how big. At 10,000 the first view over 100,000 leads outran the function's timeout locally.
+ */
+const COUNT_CAP = 1_000;
 /**
  * A page's place: its band, and where in the rank index it goes on. Checked field by field, so a crafted or
  * stale cursor is a 400, never a key DynamoDB refuses (a 500).
@@ -34,8 +43,10 @@ const Cursor = z.strictObject({
 });
 
 /**
- * GET /v1/leads?model=&band=&limit=&cursor=: leads ranked by score, highest first, within one band or across all
- * (top band first), a page at a time. Scores are as last written (activity, or the nightly decay).
+ * GET /v1/leads?model=&band=&q=&limit=&cursor=: leads ranked by score, highest first, within one band or across all
+ * (top band first), a page at a time, with who they are (name, e-mail, company, title) and why now. `q` keeps
+ * leads whose name, e-mail, company or id contains it: a filter on the rank index's small entries, band by band,
+ * at most SEARCH_BUDGET entries a request (docs/data-model.md). Scores are as last written.
  */
 async function listLeads(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
   const query = Query.safeParse(event.queryStringParameters ?? {});
@@ -68,29 +79,81 @@ async function listLeads(event: APIGatewayProxyEventV2): Promise<APIGatewayProxy
   const wanted = query.data.band ? [query.data.band] : bands;
   const limit = query.data.limit;
   const from = wanted.slice(cursor ? Math.max(0, wanted.indexOf(cursor.band)) : 0);
+  const search = query.data.q?.toLowerCase() || undefined;
+  // Counts on request (the dashboard asks once the list is on screen), every band, read while the page is.
+  const counting =
+    query.data.counts !== 'true' || cursor || search
+      ? undefined
+      : Promise.all(
+          bands.map(async (band) => {
+            const { count, more } = await scores.countRanked(model.id, band, COUNT_CAP);
+            return [band, more ? { count, more } : { count }] as const;
+          }),
+        );
+  // Read in parallel with the page: a page that fails first must not leave this rejection unhandled.
+  counting?.catch(() => undefined);
+
   const taken: RankKey[] = [];
   let next: z.infer<typeof Cursor> | undefined;
-  for (const [i, band] of from.entries()) {
-    const page = await scores.rankedKeys(
-      model.id,
-      band,
-      limit - taken.length,
-      i === 0 ? cursor?.key : undefined,
-    );
-    taken.push(...page.keys);
-    if (page.next) {
-      // This band goes on beyond what was read: the next page starts there, whatever room is left.
-      next = { band, key: page.next as RankKey };
+  let read = 0;
+  walk: for (const [i, band] of from.entries()) {
+    let key = i === 0 ? cursor?.key : undefined;
+    for (;;) {
+      // Without a search one read returns the page; with one, reads go on in large steps until the page is full or
+      // the budget is spent, and the cursor says where to search on.
+      const room = limit - taken.length;
+      const page = await scores.rankedKeys(
+        model.id,
+        band,
+        search ? Math.min(2_000, SEARCH_BUDGET - read) : room,
+        key,
+        search,
+      );
+      read += page.read;
+      taken.push(...page.keys.slice(0, room));
+      if (taken.length === limit && (page.next || page.keys.length > room)) {
+        // The band goes on past the page: start the next one after its last lead.
+        const { pk, sk, rankKey, rankScore } = taken.at(-1)!;
+        next = { band, key: { pk, sk, rankKey, rankScore } };
+        break walk;
+      }
+      if (page.next && taken.length < limit) {
+        if (search && read < SEARCH_BUDGET) {
+          key = page.next as RankKey;
+          continue;
+        }
+        next = { band, key: page.next as RankKey };
+        break walk;
+      }
       break;
     }
-    if (taken.length === limit) {
+    if (taken.length === limit || (search && read >= SEARCH_BUDGET)) {
       next = i + 1 < from.length ? { band: from[i + 1]! } : undefined;
       break;
     }
   }
+  const counts = counting && Object.fromEntries(await counting);
   const leads = (await scores.scoresAt(taken)).map(
-    ({ leadId, score, grade, band, flags, lastActivityAt, updatedAt }) => ({
+    ({
       leadId,
+      score,
+      grade,
+      band,
+      flags,
+      lastActivityAt,
+      updatedAt,
+      name,
+      email,
+      company,
+      title,
+      reason,
+    }) => ({
+      leadId,
+      ...(name && { name }),
+      ...(email && { email }),
+      ...(company && { company }),
+      ...(title && { title }),
+      ...(reason && { reason }),
       score,
       grade,
       band,
@@ -102,7 +165,9 @@ async function listLeads(event: APIGatewayProxyEventV2): Promise<APIGatewayProxy
   return json(200, {
     model: model.id,
     ...(query.data.band && { band: query.data.band }),
+    ...(search && { q: query.data.q }),
     leads,
+    ...(counts && { counts }),
     ...(next && { nextCursor: Buffer.from(JSON.stringify(next)).toString('base64url') }),
   });
 }

@@ -49,7 +49,8 @@ async function refit(leadId: string): Promise<void> {
       const stored = context.scores.get(model.id);
       if (!stored || stored.fingerprint !== model.fingerprint) continue;
       const write = refitScore(model, stored, context.attributes, Date.now());
-      if (write.item.fitRules.join() === stored.fitRules.join()) continue;
+      if (write.item.fitRules.join() === stored.fitRules.join() && write.item.search === stored.search)
+        continue;
       if (await scores.put(write.item, write.expectedRev)) count('refit.written');
       else conflict = true;
     }

@@ -1,6 +1,7 @@
 /**
  * A small site with the tracking pixel on every page, so a person can click around and watch activity land.
- * The snippet is the one the README tells site owners to embed.
+ * The snippet is the one the README tells site owners to embed; the form identifies the visitor through the demo
+ * site's own server (local/demo-identify.ts), never with an API key in the page.
  */
 export const DEMO_PAGE = `<!doctype html>
 <html lang="en">
@@ -11,6 +12,8 @@ export const DEMO_PAGE = `<!doctype html>
 <style>
   body { font: 16px/1.5 system-ui, sans-serif; max-width: 44rem; margin: 2rem auto; padding: 0 1rem; color: #1f2937; }
   nav a { margin-right: 1rem; }
+  form label { display: block; }
+  form input { display: block; width: 100%; max-width: 24rem; font: inherit; padding: 0.3rem; }
   code { background: #f3f4f6; padding: 0.1rem 0.3rem; border-radius: 4px; }
   #hits { font-family: ui-monospace, monospace; font-size: 0.85rem; white-space: pre; background: #f9fafb; padding: 0.75rem; }
 </style>
@@ -23,8 +26,16 @@ export const DEMO_PAGE = `<!doctype html>
 </nav>
 <p>This page carries the Leadscore pixel. Every page you open here is recorded as a <code>page_view</code> for
 visitor <code id="visitor"></code>.</p>
-<p>Pixel hits counted by the local runtime:</p>
-<div id="hits">loading...</div>
+<form id="signup">
+  <h2>Book a demo</h2>
+  <p>Tell us who you are: this visitor becomes a lead with your name, and the demo request turns it hot. Watch it
+  arrive in the dashboard's <a href="/dashboard#/feed">live feed</a>.</p>
+  <p><label>Name <input name="name" required autocomplete="name"></label></p>
+  <p><label>Work e-mail <input name="email" type="email" required autocomplete="email"></label></p>
+  <p><label>Company <input name="company" autocomplete="organization"></label></p>
+  <p><label>Title <input name="title" autocomplete="organization-title"></label></p>
+  <p><button>Request a demo</button> <span id="signup-status" role="status"></span></p>
+</form>
 <script>
   // The tracking snippet: an anonymous visitor id kept in this browser, and one pixel hit per page view.
   var visitor = localStorage.getItem('leadscore.visitor');
@@ -33,13 +44,18 @@ visitor <code id="visitor"></code>.</p>
     '&r=' + encodeURIComponent(document.referrer);
   document.getElementById('visitor').textContent = visitor;
   document.getElementById('title').textContent = 'Acme Analytics' + (location.pathname === '/' ? '' : ' - ' + location.pathname);
-  function refresh() {
-    fetch('/local/metrics').then(function (r) { return r.json(); }).then(function (m) {
-      document.getElementById('hits').textContent = Object.keys(m).filter(function (k) { return k.indexOf('pixel.') === 0; })
-        .map(function (k) { return k + ': ' + m[k]; }).join('\\n') || 'none yet';
-    });
-  }
-  setTimeout(refresh, 300); setInterval(refresh, 2000);
+  // The form goes to the demo site's own server (POST /demo/identify), which holds the API key: a public page never does.
+  document.getElementById('signup').addEventListener('submit', function (e) {
+    e.preventDefault();
+    var data = Object.fromEntries(new FormData(e.target));
+    data.visitor = visitor;
+    var status = document.getElementById('signup-status');
+    status.textContent = 'Sending...';
+    fetch('/demo/identify', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(data) })
+      .then(function (r) { return r.ok ? r.json() : Promise.reject(new Error(String(r.status))); })
+      .then(function (r) { status.textContent = 'Thanks! You are lead ' + r.leadId + '; the live feed shows it within seconds.'; })
+      .catch(function (err) { status.textContent = 'Not sent (' + err.message + '); try again.'; });
+  });
 </script>
 </body>
 </html>

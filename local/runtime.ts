@@ -20,6 +20,7 @@ import { ACTIVITIES_TABLE, LEADS_TABLE } from '../shared/store/tables.ts';
 import { STREAM_CONSUMERS } from '../shared/streams.ts';
 import { counters } from '../shared/telemetry.ts';
 import { LOCAL_AWS } from './aws.ts';
+import { DemoForm, identifyDemoVisitor } from './demo-identify.ts';
 import { DEMO_PAGE } from './demo-page.ts';
 import { ensureTables, startDynamoDbLocal } from './dynamodb.ts';
 import { BodyTooLarge, type HttpHandler, lambdaContext, toApiGatewayEvent, writeResult } from './gateway.ts';
@@ -208,6 +209,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       response.end(answer.body);
       return;
     }
+    if (method === 'POST' && path === '/demo/identify') return demoIdentify(request, response);
     if (path.startsWith('/2015-03-31/') && (await lambda.serve(request, response, path))) return;
     if (path.startsWith('/local/')) return control(request, response, method, path);
     for (const route of ROUTES) {
@@ -233,6 +235,45 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       response,
       problemResponse(new HttpProblem(404, 'Not Found', `no route for ${method} ${path}`)),
     );
+  }
+
+  /** The demo site's form (local/demo-identify.ts): from the demo site's own pages only. */
+  async function demoIdentify(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    if (request.headers['sec-fetch-site'] === 'cross-site')
+      return writeResult(
+        response,
+        problemResponse(new HttpProblem(403, 'Forbidden', 'from the demo site only')),
+      );
+    const text = (await toApiGatewayEvent(request, 'POST /demo/identify', undefined)).body ?? '';
+    let form: DemoForm | undefined;
+    try {
+      form = DemoForm.parse(JSON.parse(text));
+    } catch {
+      return writeResult(
+        response,
+        problemResponse(
+          new HttpProblem(
+            400,
+            'Bad Request',
+            'send visitor, name, e-mail, and company and title if you like',
+          ),
+        ),
+      );
+    }
+    const { port } = server.address() as { port: number };
+    const self = `http://${options.host ?? '127.0.0.1'}:${port}`;
+    const result = await identifyDemoVisitor(form, (path, method, body) =>
+      fetch(`${self}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      }),
+    );
+    writeResult(response, {
+      statusCode: 200,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(result),
+    });
   }
 
   /**

@@ -227,7 +227,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   },
   {
     handler: 'dashboard',
-    trigger: http(get('/dashboard', false), get('/dashboard/{file}', false)),
+    trigger: http(get('/dashboard', false), get('/dashboard/{file}', false), get('/favicon.ico', false)),
     uses: {},
     memoryMb: 128,
     timeoutSeconds: 5,

@@ -178,15 +178,18 @@ const OPERATIONS: Record<string, Operation> = {
     },
   },
   'GET /v1/leads': {
-    summary: 'Leads ranked by score, highest first, per model and band, paginated',
+    summary:
+      'Leads ranked by score, highest first, per model and band, paginated, with name, e-mail, company, title and the rule that moved the score last (reason)',
     query: {
       model: 'model id (default: the first in force)',
       band: 'one band only',
+      q: 'keep leads whose name, e-mail, company or id contains this (case-insensitive); a search reads at most 20,000 index entries a request, so a page may come back short with a nextCursor to search on',
       limit: '1-200 (default 50)',
       cursor: 'from the previous page',
+      counts: "true: add each band's count (up to 1,000; each counted entry is read)",
     },
     responses: {
-      200: 'A page of leads and the next cursor',
+      200: 'A page of leads, the next cursor, and with counts=true on an unsearched first page `counts` per band (`more` when past 1,000)',
       400: 'Unknown model or band, or a bad cursor',
       ...AUTH,
     },
@@ -256,6 +259,7 @@ const OPERATIONS: Record<string, Operation> = {
     summary: "The dashboard's files",
     responses: { 200: 'The file', 404: 'No such file' },
   },
+  'GET /favicon.ico': { summary: "The dashboard's icon (SVG)", responses: { 200: 'The icon' } },
   'GET /openapi.json': { summary: 'This document', responses: { 200: 'OpenAPI 3.1' } },
 };
 

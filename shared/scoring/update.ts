@@ -52,7 +52,20 @@ export function scoreActivities(
     kind: rebuilt ? 'rescore' : 'activity',
     eventIds: activities.slice(0, 5).map((a) => a.eventId),
   };
-  const write = scoreItem(model, leadId, state, fitFor(model, attributes), stored, now, cause);
+  const before = stored
+    ? scoreWithFit(model, decodeState(model, stored.state), storedFit(model, stored), now)
+    : undefined;
+  const write = scoreItem(
+    model,
+    leadId,
+    state,
+    fitFor(model, attributes),
+    stored,
+    now,
+    cause,
+    labelOf(attributes, leadId),
+  );
+  write.item.reason = reasonOf(before, write.score) ?? stored?.reason;
   // An activity past its rule's limit adds an entry that compaction drops again: with the same state and fit,
   // nothing the stored score stands for has changed (what time alone changes is the decay sweep's to write).
   if (stored && !rebuilt && sameInputs(stored, write.item)) return undefined;
@@ -73,6 +86,7 @@ export function ageScore(model: CompiledModel, stored: ScoreItem, now: number): 
     stored,
     now,
     { kind: 'decay' },
+    storedLabel(stored),
   );
 }
 
@@ -91,6 +105,7 @@ export function refitScore(
     stored,
     now,
     { kind: 'profile' },
+    labelOf(attributes, stored.leadId),
   );
 }
 
@@ -102,6 +117,7 @@ function scoreItem(
   stored: ScoreItem | undefined,
   now: number,
   cause: Cause,
+  label: Label,
 ): ScoreWrite {
   const score = scoreWithFit(model, state, fit, now, stored?.band);
   const compacted = compactState(model, state, now);
@@ -127,6 +143,8 @@ function scoreItem(
     rev: (stored?.rev ?? 0) + 1,
     updatedAt: new Date(now).toISOString(),
     cause,
+    ...label,
+    ...(stored?.reason && { reason: stored.reason }),
     rankKey: keys.rank(model.id, score.band),
     rankScore: keys.rankScore(score.score, leadId),
     ...(due !== undefined && {
@@ -154,4 +172,53 @@ export function storedFit(model: CompiledModel, stored: ScoreItem): FitResult {
     contributions,
     disqualified: rules.some((r) => r.disqualify),
   };
+}
+
+/** Who a score is about, copied from the profile so a page of the ranked list needs no second read. */
+export interface Label {
+  name?: string;
+  email?: string;
+  company?: string;
+  title?: string;
+  /** Lower-cased name, e-mail, company and lead id: what the list's search filters the rank index on. */
+  search: string;
+}
+
+const text = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim().slice(0, 200) : undefined);
+
+export function labelOf(attributes: Attributes | undefined, leadId: string): Label {
+  const a = attributes ?? {};
+  const name = text(a.name) ?? ([text(a.firstName), text(a.lastName)].filter(Boolean).join(' ') || undefined);
+  const label = {
+    ...(name && { name }),
+    ...(text(a.email) && { email: text(a.email) }),
+    ...((text(a.company) ?? text(a.emailDomain)) && { company: text(a.company) ?? text(a.emailDomain) }),
+    ...(text(a.title) && { title: text(a.title) }),
+  };
+  return {
+    ...label,
+    search: [name, label.email, label.company, leadId].filter(Boolean).join(' ').toLowerCase(),
+  };
+}
+
+function storedLabel(stored: ScoreItem): Label {
+  const { name, email, company, title, search } = stored;
+  return {
+    ...(name && { name }),
+    ...(email && { email }),
+    ...(company && { company }),
+    ...(title && { title }),
+    search: search ?? stored.leadId.toLowerCase(),
+  };
+}
+
+/** Why now: the rule whose points moved most between the stored score and this one (up before down). */
+function reasonOf(before: LeadScore | undefined, after: LeadScore): string | undefined {
+  const old = new Map(before?.contributions.map((c) => [c.rule, c.points]));
+  let best: { rule: string; delta: number } | undefined;
+  for (const c of after.contributions) {
+    const delta = c.points - (old.get(c.rule) ?? 0);
+    if (delta > 0 && (!best || delta > best.delta)) best = { rule: c.rule, delta };
+  }
+  return best?.rule;
 }

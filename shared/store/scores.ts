@@ -36,6 +36,15 @@ export interface ScoreItem {
   rev: number;
   updatedAt: string;
   cause: Cause;
+  /** From the profile (shared/scoring/update.ts labelOf), for the ranked list without a second read. */
+  name?: string;
+  email?: string;
+  company?: string;
+  title?: string;
+  /** Projected into the rank index: lower-cased name, e-mail, company and id, which the list's search filters on. */
+  search?: string;
+  /** Why now: the rule that moved the score most in its last activity. */
+  reason?: string;
   /** The rank index's keys: model and band, then score. */
   rankKey: string;
   rankScore: string;
@@ -160,6 +169,8 @@ export class ScoreStore {
           model: after.model,
           rev: after.rev,
           at: after.updatedAt,
+          // When the lead acted, which is not when the change was processed for a backfill or a late event.
+          ...(after.lastActivityAt && { activityAt: after.lastActivityAt }),
           score: after.score,
           band: after.band,
           grade: after.grade,
@@ -223,19 +234,52 @@ export class ScoreStore {
    * The keys of a model and band's leads, highest score first, from the rank index (keys only, so a score write
    * moves its entry only when the score or band changes). `next` is where the band goes on.
    */
-  async rankedKeys(model: string, band: string, limit: number, startKey?: Record<string, unknown>) {
+  async rankedKeys(
+    model: string,
+    band: string,
+    limit: number,
+    startKey?: Record<string, unknown>,
+    search?: string,
+  ) {
     const out = await this.client.send(
       new QueryCommand({
         TableName: this.tables.leads,
         IndexName: 'rank',
         KeyConditionExpression: 'rankKey = :key',
-        ExpressionAttributeValues: { ':key': keys.rank(model, band) },
+        // A search filters the entries read (Limit counts entries read, not matches): the caller pages on.
+        ...(search && {
+          FilterExpression: 'contains(#search, :q)',
+          ExpressionAttributeNames: { '#search': 'search' },
+        }),
+        ExpressionAttributeValues: { ':key': keys.rank(model, band), ...(search && { ':q': search }) },
         ScanIndexForward: false,
         Limit: limit,
         ExclusiveStartKey: startKey,
       }),
     );
-    return { keys: (out.Items ?? []) as RankKey[], next: out.LastEvaluatedKey };
+    return { keys: (out.Items ?? []) as RankKey[], next: out.LastEvaluatedKey, read: out.ScannedCount ?? 0 };
+  }
+
+  /** How many entries a model's band has, counted up to `cap` (a count reads every entry it counts). */
+  async countRanked(model: string, band: string, cap: number): Promise<{ count: number; more: boolean }> {
+    let count = 0;
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const out = await this.client.send(
+        new QueryCommand({
+          TableName: this.tables.leads,
+          IndexName: 'rank',
+          KeyConditionExpression: 'rankKey = :key',
+          ExpressionAttributeValues: { ':key': keys.rank(model, band) },
+          Select: 'COUNT',
+          Limit: cap - count,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      count += out.Count ?? 0;
+      startKey = out.LastEvaluatedKey;
+    } while (startKey && count < cap);
+    return { count, more: startKey !== undefined };
   }
 
   /**

@@ -59,12 +59,14 @@ export const LEADS_TABLE: TableDefinition = {
       projection: 'KEYS_ONLY',
     },
     {
-      // Scores ranked within a model and band, highest first: the list sales opens every morning. Keys only, for
-      // the same reason as the decay index: an entry moves when the score does, not on every write.
+      // Scores ranked within a model and band, highest first: the list sales opens every morning. Keys and the
+      // search text only: an entry moves when the score or the profile's name does, not on every write, and the
+      // list's search filters these small entries without reading the scores.
       name: 'rank',
       partitionKey: { name: 'rankKey', type: 'S' },
       sortKey: { name: 'rankScore', type: 'S' },
-      projection: 'KEYS_ONLY',
+      projection: 'INCLUDE',
+      include: ['search'],
     },
     {
       // Profiles by e-mail domain: an account's contacts, for its roll-up.
