@@ -176,6 +176,7 @@ function historyChart(changes: Change[], model: Model | undefined, since: number
 }
 
 function bars(
+  label: string,
   values: { label: string; value: number; note?: string }[],
   format: (v: number) => string,
 ): string {
@@ -183,7 +184,7 @@ function bars(
   const H = 180;
   const max = Math.max(0.0001, ...values.map((v) => v.value)) * 1.15;
   const slot = (W - 20) / Math.max(1, values.length);
-  return `<svg viewBox="0 0 ${W} ${H}" width="100%" role="img">${values
+  return `<svg viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="${esc(label)}">${values
     .map((v, i) => {
       const bh = (v.value / max) * (H - 40);
       const x = 10 + i * slot;
@@ -682,6 +683,7 @@ async function modelsView(): Promise<void> {
             } <span class="muted">Published ${esc(when(e.publishedAt))}.</span></p>
              ${(e.evaluation.verdicts ?? []).map((v) => `<p class="verdict verdict-${esc(v.level)}"><b>${v.level === 'fail' ? 'Problem' : 'Caution'}:</b> ${esc(v.message)}</p>`).join('') || '<p class="muted">No warnings: the figures look sound.</p>'}
              <div class="grid"><div><p class="muted">Conversion by decile (1 = highest scores)</p>${bars(
+               'conversion by decile',
                e.evaluation.deciles.map((d) => ({
                  label: String(d.decile),
                  value: d.conversionRate,
@@ -690,6 +692,7 @@ async function modelsView(): Promise<void> {
                (v) => `${Math.round(v * 100)}%`,
              )}</div><div>
              <p class="muted">Conversion by band</p>${bars(
+               'conversion by band',
                e.evaluation.bands.map((b) => ({
                  label: b.group,
                  value: b.conversionRate,
