@@ -83,6 +83,13 @@ export const RuntimeState = z.object({
 });
 
 export const DEFAULT_DATA_DIR = '.data';
+/** The local bus takes PutEvents-shaped entries, as EventBridge's API does. */
+const PutEventsRequest = z.object({
+  Entries: z
+    .array(z.object({ Source: z.string(), DetailType: z.string(), Detail: z.string() }))
+    .min(1)
+    .max(10),
+});
 /** Where the local runtime serves SNS's Publish API for its handlers. */
 const LOCAL_SNS_PATH = '/local/sns';
 
@@ -351,8 +358,14 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
         if (!run) return;
         return writeResult(response, json(200, await decay(run.at, run.preview)));
       }
-      case 'POST /local/events':
-        return putEvents(request, response);
+      case 'POST /local/events': {
+        const put = await body(
+          PutEventsRequest,
+          '{"Entries": [{"Source", "DetailType", "Detail": "<JSON text>"}]}, 1 to 10 entries',
+        );
+        if (!put) return;
+        return putEvents(put.Entries, response);
+      }
     }
     writeResult(response, problemResponse(new HttpProblem(404, 'Not Found', `no route for ${route}`)));
   }
@@ -370,31 +383,12 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
    * does, an event of a Leadscore detail-type is handed to ingest-bus by asynchronous invocation; Lambda's
    * retries and the on-failure record follow from there.
    */
-  async function putEvents(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const event = await toApiGatewayEvent(request, 'POST /local/events', undefined);
-    const Entries = z.object({
-      Entries: z
-        .array(z.object({ Source: z.string(), DetailType: z.string(), Detail: z.string() }))
-        .min(1)
-        .max(10),
-    });
-    let parsed: z.infer<typeof Entries>;
-    try {
-      parsed = Entries.parse(JSON.parse(event.body ?? ''));
-    } catch {
-      return writeResult(
-        response,
-        problemResponse(
-          new HttpProblem(
-            400,
-            'Bad Request',
-            'send {"Entries": [{"Source", "DetailType", "Detail": "<JSON text>"}]}, 1 to 10 entries',
-          ),
-        ),
-      );
-    }
+  async function putEvents(
+    entries: z.infer<typeof PutEventsRequest>['Entries'],
+    response: ServerResponse,
+  ): Promise<void> {
     const results: ({ EventId: string } | { ErrorCode: string; ErrorMessage: string })[] = [];
-    for (const entry of parsed.Entries) {
+    for (const entry of entries) {
       let detail: unknown;
       try {
         detail = JSON.parse(entry.Detail);
