@@ -23,8 +23,13 @@ export const metrics = new Metrics({
 const counts = new Map<string, number>();
 
 export function count(name: string, value = 1): void {
-  counts.set(name, (counts.get(name) ?? 0) + value);
+  tally(name, value);
   metrics.addMetric(name, MetricUnit.Count, value);
+}
+
+/** Counts in this process only, never a CloudWatch metric: the benchmarks' own accounting (capacity units). */
+export function tally(name: string, value = 1): void {
+  counts.set(name, (counts.get(name) ?? 0) + value);
 }
 
 export function counters(): Record<string, number> {

@@ -1,6 +1,6 @@
 import { type ConsumedCapacity, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { count } from '../telemetry.ts';
+import { tally } from '../telemetry.ts';
 
 const WRITES = new Set([
   'PutItemCommand',
@@ -51,25 +51,58 @@ function countCapacity(client: DynamoDBClient): void {
         const result = await next(args);
         const consumed = (result.output as { ConsumedCapacity?: ConsumedCapacity | ConsumedCapacity[] })
           .ConsumedCapacity;
+        if (kind === 'readUnits')
+          tally('dynamodb.readUnits', unreportedReads(command, args.input, result.output));
         for (const c of Array.isArray(consumed) ? consumed : consumed ? [consumed] : []) {
-          count(`dynamodb.${kind}`, c.CapacityUnits ?? 0);
+          tally(`dynamodb.${kind}`, c.CapacityUnits ?? 0);
           if (kind === 'readUnits') continue;
           // Where they went, for the benchmark's breakdown: the table itself, each index, and by operation.
-          count(`dynamodb.writeUnits.${command}`, c.CapacityUnits ?? 0);
-          count('dynamodb.writeUnits.table', c.Table?.CapacityUnits ?? 0);
-          count(`dynamodb.writeUnits.item.${itemKind(args.input)}`, c.Table?.CapacityUnits ?? 0);
+          tally(`dynamodb.writeUnits.${command}`, c.CapacityUnits ?? 0);
+          tally('dynamodb.writeUnits.table', c.Table?.CapacityUnits ?? 0);
+          tally(`dynamodb.writeUnits.item.${itemKind(args.input)}`, c.Table?.CapacityUnits ?? 0);
           for (const [index, units] of Object.entries(c.GlobalSecondaryIndexes ?? {}))
-            count(`dynamodb.writeUnits.index.${index}`, units.CapacityUnits ?? 0);
+            tally(`dynamodb.writeUnits.index.${index}`, units.CapacityUnits ?? 0);
         }
         return result;
       } catch (error) {
         if ((error as Error).name === 'ConditionalCheckFailedException')
-          count('dynamodb.refusedConditionalWrites');
+          tally('dynamodb.refusedConditionalWrites');
         throw error;
       }
     },
     { step: 'initialize', name: 'leadscoreCountCapacity' },
   );
+}
+
+/**
+ * What DynamoDB bills for a read that DynamoDB Local reports as nothing: every key a BatchGetItem asked for that
+ * was not found (half a unit eventually consistent, one strongly), and a Query or Scan that found nothing (the
+ * same minimum per request). A GetItem miss Local already reports.
+ */
+function unreportedReads(command: string, input: unknown, output: unknown): number {
+  const minimum = (consistent: boolean | undefined) => (consistent ? 1 : 0.5);
+  if (command === 'BatchGetItemCommand') {
+    const { RequestItems = {} } = input as {
+      RequestItems?: Record<string, { Keys?: unknown[]; ConsistentRead?: boolean }>;
+    };
+    const { Responses = {}, UnprocessedKeys = {} } = output as {
+      Responses?: Record<string, unknown[]>;
+      UnprocessedKeys?: Record<string, { Keys?: unknown[] }>;
+    };
+    return Object.entries(RequestItems).reduce((sum, [table, request]) => {
+      const missing =
+        (request.Keys?.length ?? 0) -
+        (Responses[table]?.length ?? 0) -
+        (UnprocessedKeys[table]?.Keys?.length ?? 0);
+      return sum + Math.max(0, missing) * minimum(request.ConsistentRead);
+    }, 0);
+  }
+  if (command === 'QueryCommand' || command === 'ScanCommand') {
+    const { ConsistentRead } = input as { ConsistentRead?: boolean };
+    const { ConsumedCapacity } = output as { ConsumedCapacity?: ConsumedCapacity };
+    return Math.max(0, minimum(ConsistentRead) - (ConsumedCapacity?.CapacityUnits ?? 0));
+  }
+  return 0;
 }
 
 /** What a single-item write wrote, by its sort key's prefix ("SCORE", "HIST", "EVT", ...); "batch" for batches. */
