@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, LoggingFormat, Runtime, SystemLogLevel } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -133,6 +133,7 @@ export class LeadscoreFunction extends Construct {
       logGroup,
       role,
       loggingFormat: LoggingFormat.JSON,
+      systemLogLevelV2: spec.systemLogLevel === 'WARN' ? SystemLogLevel.WARN : SystemLogLevel.INFO,
       environment: {
         LEADSCORE_MODELS: props.models.map((m) => `models/${m.name}`).join(','),
         POWERTOOLS_SERVICE_NAME: `leadscore-${spec.handler}`,

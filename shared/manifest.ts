@@ -73,6 +73,12 @@ export interface FunctionSpec {
   timeoutSeconds: number;
   /** Serves the dashboard: the built page travels in its bundle (DASHBOARD_DIR). */
   dashboard?: true;
+  /**
+   * WARN: Lambda writes none of its own start and report lines for it (INFO otherwise). For the public hot path,
+   * where those two lines would cost more in log ingestion than the hit's compute; its durations and errors
+   * stay in Lambda's CloudWatch metrics, and its own warnings and errors are logged as ever.
+   */
+  systemLogLevel?: 'WARN';
 }
 
 /** API Gateway ends an integration after 30 s, whatever the function's own limit: a route's function stays inside. */
@@ -101,6 +107,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     uses: { activities: { access: ['append'] }, leads: READS_LEADS, signingSecret: true },
     memoryMb: 256,
     timeoutSeconds: 5,
+    systemLogLevel: 'WARN',
   },
   {
     handler: 'redirect',
@@ -108,6 +115,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     uses: { activities: { access: ['append'] }, leads: READS_LEADS, signingSecret: true },
     memoryMb: 256,
     timeoutSeconds: 5,
+    systemLogLevel: 'WARN',
   },
   {
     handler: 'post-events',
