@@ -10,6 +10,7 @@ const suites: Record<string, () => Promise<unknown>> = {
   coldstart: () => import('./coldstart.ts').then((m) => m.run()),
   evaluate: () => import('./evaluate.ts').then((m) => m.run()),
   dashboard: () => import('./dashboard.ts').then((m) => m.run()),
+  cost: () => import('./cost.ts').then((m) => m.run()),
 };
 
 const name = process.argv[2];

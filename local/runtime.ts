@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileS
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { EventBridgeEvent } from 'aws-lambda';
+import type { Context, EventBridgeEvent } from 'aws-lambda';
 import * as z from 'zod';
 import { buildDashboard } from '../dashboard/build.ts';
 import type { SweepResult } from '../functions/decay-sweep.ts';
@@ -47,8 +47,19 @@ export interface RuntimeOptions {
    * makes long work hand itself on sooner, never later; the tests shorten it to see that it does.
    */
   asyncTimeoutMs?: number | undefined;
+  /**
+   * Wraps each function's handler as the runtime loads it, once per function: the cost benchmark counts
+   * invocations, durations and log bytes with it. Default: the handler as it is.
+   */
+  observe?: Observe | undefined;
   log?: (line: string) => void;
 }
+
+// biome-ignore lint/suspicious/noExplicitAny: any handler shape: HTTP, stream or asynchronous invocation.
+export type Observe = <H extends (event: any, context: Context) => Promise<unknown>>(
+  handler: string,
+  fn: H,
+) => H;
 
 export interface Runtime {
   url: string;
@@ -150,8 +161,9 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     SIGNING_SECRET: signingSecret,
     DYNAMODB_ENDPOINT: dynamodb.endpoint,
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
-    POWERTOOLS_METRICS_DISABLED: 'true',
-    POWERTOOLS_DEV: 'true',
+    // No metric lines and readable logs on a developer's terminal; the cost benchmark asks for Lambda's own.
+    POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
+    POWERTOOLS_DEV: process.env.POWERTOOLS_DEV ?? 'true',
     LEADSCORE_MODELS: options.models ?? process.env.LEADSCORE_MODELS ?? 'models/default.yaml',
     // As the stack sets them: the names of the functions each invokes (the sweep itself, the job worker).
     ...Object.fromEntries(
@@ -161,10 +173,12 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       ]),
     ),
   });
+  const observe: Observe = options.observe ?? ((_, fn) => fn);
   const handlers = new Map<string, HttpHandler>();
   for (const route of ROUTES) {
+    if (handlers.has(route.handler)) continue;
     const module = (await import(`../functions/${route.handler}.ts`)) as { handler: HttpHandler };
-    handlers.set(route.handler, module.handler);
+    handlers.set(route.handler, observe(route.handler, module.handler));
   }
   const log = options.log ?? (() => undefined);
   // What Lambda invokes asynchronously: the bus rule's target, the schedule's and its own continuations, jobs.
@@ -176,7 +190,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   });
   for (const config of ASYNC_INVOKED) {
     const module = (await import(`../functions/${config.handler}.ts`)) as { handler: LambdaHandler };
-    lambda.register(config.handler, module.handler, config);
+    lambda.register(config.handler, observe(config.handler, module.handler), config);
   }
   const directory = new LeadDirectory(documentClient(dynamodb.endpoint), tables);
 
@@ -436,7 +450,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       endpoint: dynamodb.endpoint,
       tableName: tables[consumer.table],
       consumer,
-      handler: module.handler,
+      handler: observe(consumer.handler, module.handler),
       onFailure: (failure) => {
         failures.push(failure);
         log(

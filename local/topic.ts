@@ -56,6 +56,8 @@ interface State {
  */
 export class LocalTopic {
   readonly feed: Delivered[] = [];
+  /** What SNS bills: publishes, and HTTP/S delivery attempts (retries included). */
+  readonly usage = { publishes: 0, deliveryAttempts: 0 };
   private readonly state: State;
   private readonly stateFile: string | undefined;
   private readonly log: (line: string) => void;
@@ -106,6 +108,7 @@ export class LocalTopic {
   }
 
   publish(message: Notification, attributes: Record<string, string>): void {
+    this.usage.publishes++;
     const delivered = { message, attributes, at: new Date().toISOString() };
     this.feed.push(delivered);
     if (this.feed.length > 500) this.feed.shift();
@@ -185,6 +188,7 @@ export class LocalTopic {
   private async attempt(delivery: Delivery): Promise<void> {
     if (this.stopped) return;
     delivery.attempts++;
+    this.usage.deliveryAttempts++;
     try {
       const response = await fetch(delivery.endpoint, {
         method: 'POST',
