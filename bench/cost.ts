@@ -203,7 +203,11 @@ function pixelHits(mix: string, seed: number, leads: number, secret: string): st
   return activities.map((a) => {
     const emailId = a.type === 'email_open' ? String(a.properties?.emailId) : undefined;
     // Each mix its own leads: the generator numbers every run's leads from zero.
-    const token = signLeadToken(secret, { l: `${mix}-${a.leadId}`, x: expires, ...(emailId && { m: emailId }) });
+    const token = signLeadToken(secret, {
+      l: `${mix}-${a.leadId}`,
+      x: expires,
+      ...(emailId && { m: emailId }),
+    });
     const query = new URLSearchParams({ t: token, id: `${mix}-${a.eventId}` });
     if (a.type === 'page_view') query.set('u', `https://www.example.com${a.properties?.path ?? '/'}`);
     const ua = String(a.properties?.userAgent ?? BROWSER);

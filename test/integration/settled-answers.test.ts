@@ -74,14 +74,14 @@ describe('resolving subjects on the pixel path', () => {
 
   it('reads everything afresh when asked for a strongly consistent answer', async () => {
     // Prepare
-    const subjects = [{ kind: 'anonymous', id: 'v1' } as const];
-    await resolveSubjects(client, table, subjects);
+    const visitor = { kind: 'anonymous', id: 'v1' } as const;
+    await resolveSubjects(client, table, [visitor]);
     asked.length = 0;
 
     // Act
-    await resolveSubjects(client, table, subjects, true);
+    await resolveSubjects(client, table, [visitor], true);
 
     // Assert
-    expect(asked).toContain(keys.alias(subjects[0]).pk);
+    expect(asked).toContain(keys.alias(visitor).pk);
   });
 });
