@@ -76,6 +76,26 @@ export const StackConfigSchema = z.strictObject({
       burstLimit: z.number().int().min(1).max(50_000),
     })
     .default({ rateLimit: 1000, burstLimit: 2000 }),
+  /**
+   * Where the pixel (/p.gif) and tracked links (/r) are served: `httpApi` (the default: the API's own host, its
+   * throttling), `functionUrl` (each function's own Lambda function URL: no per-request charge), or `cloudfront`
+   * (those function URLs behind one CloudFront distribution, reachable only through it: one host, and a WAF if
+   * `pixelWebAclArn` names one). docs/deploy.md gives what each costs and what protects it.
+   */
+  pixelEndpoint: z.enum(['httpApi', 'functionUrl', 'cloudfront']).default('httpApi'),
+  /**
+   * Reserved concurrency of the pixel and redirect functions: the most instances a flood can run (and bill) at
+   * once; past it, hits are throttled (429). Unset: they share the account's pool (1,000 by default).
+   */
+  publicConcurrency: z.number().int().min(1).max(10_000).optional(),
+  /** A CloudFront-scope AWS WAF web ACL (created in us-east-1) for the distribution; `pixelEndpoint: cloudfront` only. */
+  pixelWebAclArn: z
+    .string()
+    .regex(
+      /^arn:aws[a-z-]*:wafv2:us-east-1:\d{12}:global\/webacl\/.+$/,
+      'must be a CloudFront-scope WAF web ACL ARN',
+    )
+    .optional(),
 });
 
 export type StackConfig = z.infer<typeof StackConfigSchema>;
@@ -116,6 +136,10 @@ export function stackConfig(context: (key: string) => unknown): StackConfig {
         .join('; ')}`,
     );
   }
+  if (parsed.data.pixelWebAclArn && parsed.data.pixelEndpoint !== 'cloudfront')
+    throw new StackConfigError(
+      'invalid Leadscore configuration: pixelWebAclArn: a web ACL attaches to the CloudFront distribution; set pixelEndpoint: cloudfront',
+    );
   try {
     loadModels(parsed.data.models.join(','));
   } catch (error) {

@@ -33,6 +33,7 @@ import type { StackConfig } from './config.ts';
 import { bundledModels, LeadscoreFunction, type Resources } from './functions.ts';
 import { Operations } from './operations.ts';
 import { tableFrom } from './tables.ts';
+import { TrackingEndpoint } from './tracking.ts';
 
 export interface LeadscoreStackProps extends StackProps {
   config: StackConfig;
@@ -129,7 +130,10 @@ export class LeadscoreStack extends Stack {
       throttle: config.throttle,
       accessLogSettings: { destination: new LogGroupLogDestination(accessLogs) },
     });
+    // Tracking hits go to the HTTP API unless the configuration serves them from function URLs (below).
+    const tracking = new Set(FUNCTIONS.filter((f) => f.tracking).map((f) => f.handler));
     for (const route of ROUTES) {
+      if (config.pixelEndpoint !== 'httpApi' && tracking.has(route.handler)) continue;
       api.addRoutes({
         path: route.path,
         methods: [HttpMethod[route.method]],
@@ -248,8 +252,21 @@ export class LeadscoreStack extends Stack {
 
     const url = stage.url.replace(/\/$/, '');
     new CfnOutput(this, 'ApiUrl', { value: url, description: 'The HTTP API' });
+    const trackingUrl = new TrackingEndpoint(this, 'Tracking', {
+      config,
+      apiUrl: url,
+      functions: [...tracking].map((handler) => ({ handler, fn: fn(handler) })),
+    }).urlOf;
+    new CfnOutput(this, 'PixelUrl', {
+      value: trackingUrl('pixel'),
+      description: 'Where the pixel is served',
+    });
+    new CfnOutput(this, 'RedirectUrl', {
+      value: trackingUrl('redirect'),
+      description: 'Where tracked links go (leadscore token --link)',
+    });
     new CfnOutput(this, 'PixelSnippet', {
-      value: `<img src="${url}/p.gif?t=LEAD_TOKEN&e=page_view" width="1" height="1" alt="" style="position:absolute">`,
+      value: `<img src="${trackingUrl('pixel')}?t=LEAD_TOKEN&e=page_view" width="1" height="1" alt="" style="position:absolute">`,
       description: 'Paste into pages and e-mails; LEAD_TOKEN from `leadscore token`',
     });
     new CfnOutput(this, 'TopicArn', { value: notifications.topicArn, description: 'Threshold crossings' });

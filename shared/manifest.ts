@@ -79,6 +79,11 @@ export interface FunctionSpec {
    * stay in Lambda's CloudWatch metrics, and its own warnings and errors are logged as ever.
    */
   systemLogLevel?: 'WARN';
+  /**
+   * Takes tracking hits from the public (the pixel, tracked links): served where the stack's `pixelEndpoint` says,
+   * the HTTP API or its own function URL, in the same payload 2.0 shape.
+   */
+  tracking?: true;
 }
 
 /** API Gateway ends an integration after 30 s, whatever the function's own limit: a route's function stays inside. */
@@ -108,6 +113,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     memoryMb: 256,
     timeoutSeconds: 5,
     systemLogLevel: 'WARN',
+    tracking: true,
   },
   {
     handler: 'redirect',
@@ -116,6 +122,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     memoryMb: 256,
     timeoutSeconds: 5,
     systemLogLevel: 'WARN',
+    tracking: true,
   },
   {
     handler: 'post-events',

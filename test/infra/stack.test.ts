@@ -258,6 +258,104 @@ describe('streams', () => {
   });
 });
 
+describe('tracking endpoint (pixelEndpoint)', () => {
+  const tracking = FUNCTIONS.filter((f) => f.tracking).map((f) => f.handler);
+  const routeKeysOf = (t: Template) =>
+    Object.values(t.toJSON().Resources as Record<string, Resource>)
+      .filter((r) => r.Type === 'AWS::ApiGatewayV2::Route')
+      .map((r) => r.Properties.RouteKey);
+  const outputsOf = (t: Template) => JSON.stringify(t.toJSON().Outputs);
+  const permissionsOf = (t: Template) =>
+    Object.values(t.toJSON().Resources as Record<string, Resource>)
+      .filter((r) => r.Type === 'AWS::Lambda::Permission')
+      .map((r) => r.Properties);
+
+  it('serves the pixel and tracked links from the HTTP API by default, with no function URL', () => {
+    expect(tracking.sort()).toEqual(['pixel', 'redirect']);
+    expect(routeKeysOf(template)).toEqual(expect.arrayContaining(['GET /p.gif', 'GET /r']));
+    template.resourceCountIs('AWS::Lambda::Url', 0);
+    template.resourceCountIs('AWS::CloudFront::Distribution', 0);
+    expect(outputsOf(template)).toContain('/p.gif?t=LEAD_TOKEN');
+  });
+
+  it('asks Lambda for no platform lines from the tracking functions, and keeps them for every other', () => {
+    for (const spec of FUNCTIONS)
+      expect(functionNamed(spec.handler).props.LoggingConfig).toMatchObject({
+        LogFormat: 'JSON',
+        SystemLogLevel: spec.tracking ? 'WARN' : 'INFO',
+      });
+  });
+
+  it('functionUrl: a public function URL for each, both permissions Lambda asks of one, and no API route', () => {
+    const t = synth({ stage: 'test', pixelEndpoint: 'functionUrl', publicConcurrency: 50 });
+    const urls = Object.values(t.toJSON().Resources as Record<string, Resource>).filter(
+      (r) => r.Type === 'AWS::Lambda::Url',
+    );
+    expect(urls.map((u) => u.Properties.AuthType)).toEqual(['NONE', 'NONE']);
+    expect(routeKeysOf(t)).not.toContain('GET /p.gif');
+    expect(routeKeysOf(t)).not.toContain('GET /r');
+    expect(routeKeysOf(t)).toContain('POST /v1/events');
+    for (const handler of tracking) {
+      const id = Object.entries(t.toJSON().Resources as Record<string, Resource>).find(
+        ([, r]) =>
+          r.Type === 'AWS::Lambda::Function' && r.Properties.FunctionName === `leadscore-test-${handler}`,
+      )![0];
+      const mine = permissionsOf(t).filter((p) => refId(p.FunctionName) === id && p.Principal === '*');
+      expect(mine).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ Action: 'lambda:InvokeFunctionUrl', FunctionUrlAuthType: 'NONE' }),
+          expect.objectContaining({ Action: 'lambda:InvokeFunction', InvokedViaFunctionUrl: true }),
+        ]),
+      );
+      expect(
+        (t.toJSON().Resources as Record<string, Resource>)[id]!.Properties.ReservedConcurrentExecutions,
+      ).toBe(50);
+    }
+    expect(outputsOf(t)).toContain('p.gif?t=LEAD_TOKEN');
+    expect(outputsOf(t)).toContain('FunctionUrl');
+  });
+
+  it('cloudfront: signed-only function URLs behind one distribution with the web ACL, open to nobody else', () => {
+    const webAcl = 'arn:aws:wafv2:us-east-1:123456789012:global/webacl/leadscore/0a1b2c3d';
+    const t = synth({ stage: 'test', pixelEndpoint: 'cloudfront', pixelWebAclArn: webAcl });
+    t.resourcePropertiesCountIs('AWS::Lambda::Url', { AuthType: 'AWS_IAM' }, 2);
+    t.resourceCountIs('AWS::CloudFront::OriginAccessControl', 1);
+    t.hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: Match.objectLike({
+        WebACLId: webAcl,
+        CacheBehaviors: Match.arrayWith([
+          Match.objectLike({ PathPattern: '/p.gif', AllowedMethods: ['GET', 'HEAD'] }),
+          Match.objectLike({ PathPattern: '/r' }),
+        ]),
+      }),
+    });
+    expect(permissionsOf(t).filter((p) => p.Principal === '*')).toEqual([]);
+    expect(
+      permissionsOf(t).filter((p) => p.Principal === 'cloudfront.amazonaws.com').length,
+    ).toBeGreaterThanOrEqual(2);
+    expect(routeKeysOf(t)).not.toContain('GET /p.gif');
+    expect(outputsOf(t)).toContain('DomainName');
+  });
+
+  it.each([
+    [{ pixelEndpoint: 'lambda' }, /pixelEndpoint/],
+    [{ publicConcurrency: 0 }, /publicConcurrency/],
+    [
+      { pixelWebAclArn: 'arn:aws:wafv2:us-east-1:123456789012:global/webacl/x/1' },
+      /pixelWebAclArn: .*cloudfront/,
+    ],
+    [
+      {
+        pixelEndpoint: 'cloudfront',
+        pixelWebAclArn: 'arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/x/1',
+      },
+      /pixelWebAclArn: must be a CloudFront-scope/,
+    ],
+  ])('%j fails synth naming the field', (context, message) => {
+    expect(() => stackConfig((k) => (context as Record<string, unknown>)[k])).toThrow(message);
+  });
+});
+
 describe('bus, schedule, topics, secret', () => {
   it('forwards the Leadscore detail-types from the custom bus to ingest-bus, with retries and a dead-letter queue', () => {
     template.hasResourceProperties('AWS::Events::EventBus', { Name: 'leadscore-test-bus' });
