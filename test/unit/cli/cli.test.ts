@@ -103,6 +103,40 @@ describe('leadscore score', () => {
   }, 60_000);
 });
 
+describe('leadscore token for a deployed stage', () => {
+  it("signs with the stage's secret and points at its PixelUrl and RedirectUrl, hosts of their own", async () => {
+    // Prepare: the outputs of a stack whose pixel is served from function URLs
+    const pixel = 'https://px1.lambda-url.eu-west-1.on.aws/p.gif';
+    const redirect = 'https://rd2.lambda-url.eu-west-1.on.aws/r';
+
+    // Act
+    const { code, stdout } = await new Promise<{ code: number; stdout: string }>((done) =>
+      execFile(
+        process.execPath,
+        [
+          'bin/leadscore.js',
+          'token',
+          '--lead',
+          'ana',
+          '--link',
+          'https://acme.example/pricing',
+          '--pixel-url',
+          pixel,
+          '--redirect-url',
+          redirect,
+        ],
+        { env: { ...process.env, LEADSCORE_SIGNING_SECRET: 's'.repeat(43) } },
+        (error, out) => done({ code: error ? 1 : 0, stdout: out }),
+      ),
+    );
+
+    // Assert
+    expect(code).toBe(0);
+    expect(stdout).toMatch(new RegExp(`^pixel  ${pixel}\\?t=`, 'm'));
+    expect(stdout).toMatch(new RegExp(`^link   ${redirect}\\?u=https`, 'm'));
+  }, 30_000);
+});
+
 describe('leadscore import, evaluate and train on bad input', { timeout: 60_000 }, () => {
   it('says in one line where a mapping or a file is wrong, and exits 1', async () => {
     const mapping = join(dir, 'bad-mapping.yaml');
