@@ -4,13 +4,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { paginateScan } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import type { LedgerActivity } from '../shared/domain/activity.ts';
 import { type FunctionSpec, functionSpec } from '../shared/manifest.ts';
 import { signLeadToken } from '../shared/security/tokens.ts';
-import { syntheticLeads } from '../shared/synthetic/generator.ts';
+import { type SyntheticLead, syntheticLeads } from '../shared/synthetic/generator.ts';
+import { itemSize } from './item-size.ts';
 import { PLATFORM_LOG_LINES, PRICES } from './prices.ts';
-import { fmt, record } from './report.ts';
+import { fmt, percentile, record } from './report.ts';
 
 const DAY = 86_400_000;
 const BUSY_LEADS = Number(process.env.BENCH_LEADS ?? 1000);
@@ -19,6 +21,16 @@ const QUIET_LEADS = Number(process.env.BENCH_QUIET_LEADS ?? 60);
 const BUSY_CONCURRENCY = 16;
 /** The pause between hits on the quiet mix: longer than a stream poll, so most batches hold one event. */
 const QUIET_GAP_MS = Number(process.env.BENCH_QUIET_GAP_MS ?? 300);
+const FIRST_NAMES = ['Ana', 'Bartholomew', 'Chloé', 'Dmitri', 'Esperanza', 'Femi', 'Guðrún', 'Hiroshi'];
+const LAST_NAMES = [
+  'Lima',
+  'Okonkwo-Smith',
+  'van der Berg',
+  'Nakamura',
+  'Fitzgerald',
+  'Ó Súilleabháin',
+  'Kowalczyk',
+];
 const BROWSER =
   'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36';
 
@@ -128,7 +140,25 @@ export async function run(): Promise<void> {
   };
 
   const mix = async (name: string, seed: number, leads: number, send: (hits: string[]) => Promise<void>) => {
-    const hits = pixelHits(name, seed, leads, runtime.signingSecret);
+    const people = [...syntheticLeads({ seed, leads, start: Date.now() - 14 * DAY, days: 14 })];
+    const hits = pixelHits(name, people, runtime.signingSecret);
+    // Before the measured window: each lead's profile, as a CRM sync leaves it, so score items carry who they are.
+    for (const [i, lead] of people.entries()) {
+      const response = await fetch(`${runtime.url}/v1/leads/${name}-${lead.profile.leadId}/attributes`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${runtime.apiKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          attributes: {
+            ...lead.profile.attributes,
+            email: `${name}-${lead.profile.attributes.email}`,
+            firstName: FIRST_NAMES[i % FIRST_NAMES.length],
+            lastName: LAST_NAMES[(i * 7) % LAST_NAMES.length],
+            company: `${String(lead.profile.attributes.emailDomain).split('.')[0]} Holdings Ltd`,
+          },
+        }),
+      });
+      if (!response.ok) throw new Error(`profile: ${response.status} ${await response.text()}`);
+    }
     await drained();
     const before = snapshot();
     const started = Date.now();
@@ -166,6 +196,11 @@ export async function run(): Promise<void> {
 
     const report = { busy: priced(busy), quiet: priced(quiet) };
     printReport(report, { busy, quiet });
+    const sizes = await scoreItemSizes(runtime.dynamodbEndpoint, runtime.tables.leads);
+    console.log(
+      `\nscore items: ${fmt(sizes.items)}, p50 ${sizes.p50} bytes, p99 ${sizes.p99}, largest ${sizes.max}; ` +
+        `${(sizes.underOneKB * 100).toFixed(1)} % under 1 KB (goal: 99 %)`,
+    );
     record('cost', {
       commit: commit(),
       prices: { region: PRICES.region, asOf: PRICES.asOf },
@@ -173,6 +208,7 @@ export async function run(): Promise<void> {
         busy: { leads: BUSY_LEADS, concurrency: BUSY_CONCURRENCY, ...summary(busy, report.busy) },
         quiet: { leads: QUIET_LEADS, gapMs: QUIET_GAP_MS, ...summary(quiet, report.quiet) },
       },
+      scoreItemBytes: sizes,
     });
   } finally {
     await runtime.stop();
@@ -193,11 +229,11 @@ async function hit(url: string): Promise<void> {
  * The synthetic mix's pixel traffic: page views (people's and crawlers') and e-mail opens, in time order, each
  * a pixel URL signed for its lead (an e-mail open's token names its e-mail), with its user agent after a NUL.
  */
-function pixelHits(mix: string, seed: number, leads: number, secret: string): string[] {
+function pixelHits(mix: string, leads: SyntheticLead[], secret: string): string[] {
   const now = Date.now();
-  const activities: LedgerActivity[] = [
-    ...syntheticLeads({ seed, leads, start: now - 14 * DAY, days: 14 }),
-  ].flatMap((l) => l.activities.filter((a) => a.type === 'page_view' || a.type === 'email_open'));
+  const activities: LedgerActivity[] = leads.flatMap((l) =>
+    l.activities.filter((a) => a.type === 'page_view' || a.type === 'email_open'),
+  );
   activities.sort((a, b) => (a.occurredAt < b.occurredAt ? -1 : 1));
   const expires = Math.floor(now / 1000) + 7 * 86_400;
   return activities.map((a) => {
@@ -231,6 +267,31 @@ function captureOutput(invocation: AsyncLocalStorage<Usage>): void {
       return true;
     }) as typeof stream.write;
   }
+}
+
+/** Every score item's size as DynamoDB bills it (a write unit per started KB). */
+async function scoreItemSizes(endpoint: string, table: string) {
+  const { documentClient } = await import('../shared/store/dynamo.ts');
+  const client = documentClient(endpoint);
+  const sizes: number[] = [];
+  for await (const page of paginateScan(
+    { client },
+    {
+      TableName: table,
+      FilterExpression: 'entity = :score',
+      ExpressionAttributeValues: { ':score': 'score' },
+    },
+  ))
+    for (const item of page.Items ?? []) sizes.push(itemSize(item));
+  client.destroy();
+  sizes.sort((a, b) => a - b);
+  return {
+    items: sizes.length,
+    p50: percentile(sizes, 50),
+    p99: percentile(sizes, 99),
+    max: sizes.at(-1) ?? 0,
+    underOneKB: round(sizes.filter((b) => b <= 1024).length / Math.max(1, sizes.length), 4),
+  };
 }
 
 function difference(after: Measured, before: Measured): Measured {
