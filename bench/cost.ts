@@ -12,7 +12,7 @@ import { signLeadToken } from '../shared/security/tokens.ts';
 import { type SyntheticLead, syntheticLeads } from '../shared/synthetic/generator.ts';
 import { itemSize } from './item-size.ts';
 import { PLATFORM_LOG_LINES, PRICES } from './prices.ts';
-import { fmt, percentile, record } from './report.ts';
+import { batchingWindowOverride, fmt, percentile, record } from './report.ts';
 
 const DAY = 86_400_000;
 const BUSY_LEADS = Number(process.env.BENCH_LEADS ?? 1000);
@@ -76,6 +76,7 @@ export async function run(): Promise<void> {
     POWERTOOLS_DEV: 'false',
     POWERTOOLS_LOG_LEVEL: 'INFO',
   });
+  const batchingWindow = await batchingWindowOverride();
   const invocation = new AsyncLocalStorage<Usage>();
   const usage = new Map<string, Usage>();
   captureOutput(invocation);
@@ -202,6 +203,7 @@ export async function run(): Promise<void> {
         `${(sizes.underOneKB * 100).toFixed(1)} % under 1 KB (goal: 99 %)`,
     );
     record('cost', {
+      ...(batchingWindow !== undefined && { batchingWindowSeconds: batchingWindow }),
       commit: commit(),
       prices: { region: PRICES.region, asOf: PRICES.asOf },
       mixes: {

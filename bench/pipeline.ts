@@ -11,7 +11,7 @@ import { isVisibleChange, type ScoreItem } from '../shared/store/scores.ts';
 import type { SyntheticLead } from '../shared/synthetic/generator.ts';
 import { syntheticLeads } from '../shared/synthetic/generator.ts';
 import { counters } from '../shared/telemetry.ts';
-import { fmt, percentile, record } from './report.ts';
+import { batchingWindowOverride, fmt, percentile, record } from './report.ts';
 
 const DAY = 86_400_000;
 const LEADS = Number(process.env.BENCH_LEADS ?? 1500);
@@ -28,6 +28,7 @@ const UA =
  */
 export async function run(): Promise<void> {
   process.env.LEADSCORE_COUNT_CAPACITY = '1';
+  const batchingWindow = await batchingWindowOverride();
   const { startRuntime } = await import('../local/runtime.ts');
   const dataDir = mkdtempSync(join(tmpdir(), 'leadscore-pipeline-'));
   const received = new Map<string, number>();
@@ -167,6 +168,7 @@ export async function run(): Promise<void> {
       `pixel to notification (${LATENCY_SAMPLES} leads crossing into hot): p50 ${p50} ms, p99 ${p99} ms`,
     );
     record('pipeline', {
+      ...(batchingWindow !== undefined && { batchingWindowSeconds: batchingWindow }),
       leads: LEADS,
       acceptedEvents: accepted,
       writeUnitsPerEvent: Math.round((writeUnits / accepted) * 100) / 100,

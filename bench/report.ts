@@ -28,3 +28,22 @@ export function percentile(sorted: number[], p: number): number {
 export function fmt(n: number): string {
   return Math.round(n).toLocaleString('en-US');
 }
+
+/**
+ * A what-if for the cost and pipeline benchmarks: BENCH_BATCHING_WINDOW=<seconds> runs every stream consumer with
+ * that batching window instead of the manifest's, to measure the trade-off between invocations and latency that
+ * chose it. Call before the local runtime starts; returns the window in force.
+ */
+export async function batchingWindowOverride(): Promise<number | undefined> {
+  const value = process.env.BENCH_BATCHING_WINDOW;
+  if (value === undefined) return undefined;
+  const seconds = Number(value);
+  if (!Number.isInteger(seconds) || seconds < 0 || seconds > 300)
+    throw new Error(
+      `BENCH_BATCHING_WINDOW: whole seconds from 0 to 300, as Lambda takes them (got "${value}")`,
+    );
+  const { STREAM_CONSUMERS } = await import('../shared/streams.ts');
+  for (const consumer of STREAM_CONSUMERS)
+    (consumer as { maxBatchingWindowSeconds: number }).maxBatchingWindowSeconds = seconds;
+  return seconds;
+}
