@@ -16,7 +16,10 @@ const GIF: APIGatewayProxyStructuredResultV2 = {
   isBase64Encoded: true,
 };
 
-/** GET /p.gif: always the GIF. A hit that cannot be recorded is logged and counted, never shown to the page. */
+/**
+ * GET /p.gif: always the GIF. A hit that cannot be recorded is logged and counted, never shown to the page; a
+ * duplicate, a dropped hit (an erased lead) and a crawler's are counted too.
+ */
 async function trackPixel(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
   const now = Date.now();
   const hit = parsePixelHit(
@@ -33,7 +36,9 @@ async function trackPixel(event: APIGatewayProxyEventV2): Promise<APIGatewayProx
   }
   try {
     const [result] = await recordActivities(ledger, [hit.activity], 'pixel', now);
-    count(`pixel.${result!.status}`);
+    // A recorded hit counts nothing, so it prints nothing: a metric line per hit would cost more in log ingestion
+    // than the hit's compute. Recorded hits are the function's invocations less the counts below.
+    if (result!.status !== 'recorded') count(`pixel.${result!.status}`);
     if (hit.botReason) count(`pixel.bot.${hit.botReason}`);
   } catch (error) {
     count('pixel.failed');

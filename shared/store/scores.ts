@@ -1,5 +1,11 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, PutCommand, paginateQuery, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  paginateQuery,
+  QueryCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { Attributes } from '../domain/profile.ts';
 import { batchGet, batchWrite } from './batch.ts';
 import type { TableNames } from './dynamo.ts';
@@ -79,14 +85,39 @@ export class ScoreStore {
     this.tables = tables;
   }
 
-  /** Everything scoring needs about a lead, in one batch read: profile, erasure tombstone, a score (or marker) per model. */
+  /**
+   * Everything scoring needs about a lead, strongly consistent: its profile and a score (or marker) per model in
+   * one Query of the lead's partition, from PROFILE to the last SCORE# key (nothing else of a lead sorts between
+   * them; a read unit per 4 KB of both, where reading them by key costs a unit each), beside its tombstone.
+   */
   async context(leadId: string, models: string[]): Promise<LeadContext> {
-    const wanted = [
-      keys.profile(leadId),
-      keys.erased({ kind: 'lead', id: leadId }),
-      ...models.map((m) => keys.score(leadId, m)),
+    const profile = keys.profile(leadId);
+    const [own, tombstone] = await Promise.all([
+      this.client.send(
+        new QueryCommand({
+          TableName: this.tables.leads,
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+          ExpressionAttributeValues: {
+            ':pk': profile.pk,
+            ':from': profile.sk,
+            ':to': `${keys.score(leadId, '').sk}\uffff`,
+          },
+          ConsistentRead: true,
+        }),
+      ),
+      this.client.send(
+        new GetCommand({
+          TableName: this.tables.leads,
+          Key: keys.erased({ kind: 'lead', id: leadId }),
+          ConsistentRead: true,
+        }),
+      ),
+    ]);
+    const wanted = new Set(models.map((m) => keys.score(leadId, m).sk));
+    const items = [
+      ...(own.Items ?? []).filter((i) => i.sk === profile.sk || wanted.has(String(i.sk))),
+      ...(tombstone.Item ? [tombstone.Item] : []),
     ];
-    const items = await batchGet(this.client, this.tables.leads, wanted, { consistent: true });
     const scores = new Map<string, ScoreItem>();
     let attributes: Attributes | undefined;
     let erased = false;
