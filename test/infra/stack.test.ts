@@ -158,7 +158,8 @@ describe('functions', () => {
       Object.fromEntries([...expected].map(([k, v]) => [k, [...v].sort()])),
     );
 
-    // Nothing else: logs to its own group, the secret, the topic, its failure queue, what it invokes by name.
+    // Nothing else: logs to its own group, the secret, the topic, sending to its failure queue (all Lambda does
+    // with it), what it invokes by name.
     const other = statements.flatMap((s) => [s.Action].flat()).filter((a) => !a.startsWith('dynamodb:'));
     const allowed = new Set([
       'logs:CreateLogStream',
@@ -166,7 +167,7 @@ describe('functions', () => {
       ...(spec.uses.signingSecret ? ['secretsmanager:GetSecretValue'] : []),
       ...(spec.uses.notifications ? ['sns:Publish', 'kms:GenerateDataKey*', 'kms:Decrypt'] : []),
       ...([...STREAM_CONSUMERS, ...ASYNC_INVOKED].some((c) => c.handler === spec.handler)
-        ? ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl']
+        ? ['sqs:SendMessage']
         : []),
       ...(spec.uses.invokes ? ['lambda:InvokeFunction'] : []),
     ]);
