@@ -10,39 +10,18 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import {
-  type FunctionSpec,
-  functionNameVariable,
-  type TableAccess,
-  type TableUse,
-} from '../shared/manifest.ts';
+import { type FunctionSpec, functionNameVariable, type TableUse } from '../shared/manifest.ts';
 import { readDocument } from '../shared/model/parse.ts';
 import { functionName } from '../shared/names.ts';
 import type { TableDefinition } from '../shared/store/tables.ts';
 
-const ACTIONS: Record<TableAccess, string[]> = {
-  append: ['dynamodb:PutItem'],
-  read: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'],
-  // ConditionCheckItem: a transaction's checks (an erased or merged lead refuses the write it guards).
-  write: [
-    'dynamodb:PutItem',
-    'dynamodb:UpdateItem',
-    'dynamodb:BatchWriteItem',
-    'dynamodb:ConditionCheckItem',
-  ],
-  delete: ['dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'],
-  scan: ['dynamodb:Scan'],
-};
-
-/** The DynamoDB actions a table use grants (docs/deploy.md and the template tests read them from here too). */
+/** The DynamoDB actions a table use grants on the table. */
 export function tableActions(use: TableUse): string[] {
-  return [...new Set(use.access.flatMap((a) => ACTIONS[a]))].sort();
+  return use.actions.map((a) => `dynamodb:${a}`).sort();
 }
 
-/** On an index only reads that take an index apply: Query, and Scan where the table may be scanned. */
-export function indexActions(use: TableUse): string[] {
-  return tableActions(use).filter((a) => a === 'dynamodb:Query' || a === 'dynamodb:Scan');
-}
+/** On each index it names: Query, the only read the code makes of an index. */
+export const INDEX_ACTIONS = ['dynamodb:Query'];
 
 export interface TableRef {
   definition: TableDefinition;
@@ -190,7 +169,7 @@ export class LeadscoreFunction extends Construct {
       if (use.indexes?.length)
         fn.addToRolePolicy(
           new PolicyStatement({
-            actions: indexActions(use),
+            actions: INDEX_ACTIONS,
             resources: use.indexes.map((i) => `${ref.tableArn}/index/${i}`),
           }),
         );

@@ -5,9 +5,16 @@ import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { AccountPrincipal, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
-import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
-import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
-import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import {
+  type DestinationConfig,
+  FilterCriteria,
+  FilterRule,
+  type IDestination,
+  type IEventSourceDlq,
+  type IFunction,
+  StartingPosition,
+} from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import {
   ContextAttribute,
@@ -186,7 +193,7 @@ export class LeadscoreStack extends Stack {
           maxRecordAge: Duration.seconds(consumer.maxRecordAgeSeconds),
           bisectBatchOnError: consumer.bisectBatchOnError,
           reportBatchItemFailures: consumer.reportBatchItemFailures,
-          onFailure: new SqsDlq(queue),
+          onFailure: new FailureQueue(queue),
           filters: [
             FilterCriteria.filter({
               ...(consumer.filter.eventName && { eventName: FilterRule.or(...consumer.filter.eventName) }),
@@ -228,7 +235,7 @@ export class LeadscoreStack extends Stack {
       fn(a.handler).configureAsyncInvoke({
         retryAttempts: a.retryAttempts,
         maxEventAge: Duration.seconds(a.maxEventAgeSeconds),
-        onFailure: new SqsDestination(queue),
+        onFailure: new FailureQueue(queue),
       });
       return queue;
     });
@@ -276,6 +283,26 @@ export class LeadscoreStack extends Stack {
       value: signingSecret.secretArn,
       description: 'Pixel-token key',
     });
+  }
+}
+
+/**
+ * A queue as a function's on-failure destination, for its stream's event source mapping or its asynchronous
+ * invocations: Lambda sends the record there with the function's role, which needs sqs:SendMessage on it and
+ * nothing else (CDK's SqsDlq and SqsDestination grant GetQueueAttributes and GetQueueUrl too).
+ */
+class FailureQueue implements IEventSourceDlq, IDestination {
+  private readonly queue: Queue;
+
+  constructor(queue: Queue) {
+    this.queue = queue;
+  }
+
+  bind(_scope: unknown, fn: IFunction): DestinationConfig {
+    fn.addToRolePolicy(
+      new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.queue.queueArn] }),
+    );
+    return { destination: this.queue.queueArn };
   }
 }
 

@@ -14,15 +14,25 @@ import type { StreamConsumer } from './streams.ts';
  */
 
 /**
- * What a function may do with a table: each kind is a fixed set of DynamoDB actions (infra/functions.ts).
- * `append` is a conditional put and nothing else: what the public ingest paths need on the ledger.
+ * The DynamoDB actions a function's code calls on a table, each by its IAM name. A conditional write needs only
+ * its write; a transaction needs each of its items' actions (a ConditionCheck is ConditionCheckItem); batch reads
+ * and writes are their own actions. Every path of the code counts, not only the common one. Every /v1 route reads
+ * its caller's API key (GetItem on leads); resolving lead ids (aliases and erasure tombstones) is a BatchGetItem.
  */
-export type TableAccess = 'append' | 'read' | 'write' | 'delete' | 'scan';
+export type TableAction =
+  | 'GetItem'
+  | 'BatchGetItem'
+  | 'Query'
+  | 'Scan'
+  | 'PutItem'
+  | 'UpdateItem'
+  | 'BatchWriteItem'
+  | 'ConditionCheckItem';
 export type IndexName = 'decay' | 'rank' | 'account';
 
 export interface TableUse {
-  access: readonly TableAccess[];
-  /** Indexes it queries; none: the table only. */
+  actions: readonly TableAction[];
+  /** Indexes it queries (Query on each, nothing else); none: the table only. */
   indexes?: readonly IndexName[];
 }
 
@@ -98,9 +108,6 @@ const RELIABLE = {
   reportBatchItemFailures: true,
 } as const;
 
-/** Scores, history and API keys: what every /v1 handler reads through its API key check. */
-const READS_LEADS: TableUse = { access: ['read'] };
-
 const http = (...routes: Omit<Route, 'handler'>[]): Trigger => ({ kind: 'http', routes });
 const get = (path: string, auth = true) => ({ method: 'GET', path, auth }) as const;
 
@@ -109,7 +116,11 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   {
     handler: 'pixel',
     trigger: http(get('/p.gif', false)),
-    uses: { activities: { access: ['append'] }, leads: READS_LEADS, signingSecret: true },
+    uses: {
+      activities: { actions: ['PutItem'] },
+      leads: { actions: ['BatchGetItem'] },
+      signingSecret: true,
+    },
     memoryMb: 256,
     timeoutSeconds: 5,
     systemLogLevel: 'WARN',
@@ -118,7 +129,11 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   {
     handler: 'redirect',
     trigger: http(get('/r', false)),
-    uses: { activities: { access: ['append'] }, leads: READS_LEADS, signingSecret: true },
+    uses: {
+      activities: { actions: ['PutItem'] },
+      leads: { actions: ['BatchGetItem'] },
+      signingSecret: true,
+    },
     memoryMb: 256,
     timeoutSeconds: 5,
     systemLogLevel: 'WARN',
@@ -127,16 +142,28 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   {
     handler: 'post-events',
     trigger: http({ method: 'POST', path: '/v1/events', auth: true }),
-    uses: { activities: { access: ['append'] }, leads: READS_LEADS },
+    uses: { activities: { actions: ['PutItem'] }, leads: { actions: ['GetItem', 'BatchGetItem'] } },
     memoryMb: 512,
     timeoutSeconds: 15,
   },
   {
     handler: 'identify',
     trigger: http({ method: 'POST', path: '/v1/identify', auth: true }),
+    // A visitor's or a merged lead's ledger moves in transactions (a put guarded by the tombstone's check); a
+    // merge also moves the loser's aliases, outcomes and profile, and replaces its scores with markers.
     uses: {
-      activities: { access: ['read', 'write', 'delete'] },
-      leads: { access: ['read', 'write', 'delete'] },
+      activities: { actions: ['Query', 'PutItem', 'BatchWriteItem'] },
+      leads: {
+        actions: [
+          'GetItem',
+          'BatchGetItem',
+          'Query',
+          'PutItem',
+          'UpdateItem',
+          'BatchWriteItem',
+          'ConditionCheckItem',
+        ],
+      },
     },
     memoryMb: 512,
     timeoutSeconds: 29,
@@ -144,21 +171,21 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   {
     handler: 'put-attributes',
     trigger: http({ method: 'PUT', path: '/v1/leads/{id}/attributes', auth: true }),
-    uses: { leads: { access: ['read', 'write'] } },
+    uses: { leads: { actions: ['GetItem', 'BatchGetItem', 'UpdateItem', 'ConditionCheckItem'] } },
     memoryMb: 256,
     timeoutSeconds: 10,
   },
   {
     handler: 'post-outcome',
     trigger: http({ method: 'POST', path: '/v1/leads/{id}/outcomes', auth: true }),
-    uses: { leads: { access: ['read', 'write'] } },
+    uses: { leads: { actions: ['GetItem', 'BatchGetItem', 'PutItem', 'ConditionCheckItem'] } },
     memoryMb: 256,
     timeoutSeconds: 10,
   },
   {
     handler: 'export-lead',
     trigger: http(get('/v1/leads/{id}/export')),
-    uses: { activities: { access: ['read'] }, leads: READS_LEADS },
+    uses: { activities: { actions: ['Query'] }, leads: { actions: ['GetItem', 'BatchGetItem', 'Query'] } },
     memoryMb: 512,
     timeoutSeconds: 29,
   },
@@ -166,70 +193,75 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   {
     handler: 'erase-lead',
     trigger: http({ method: 'DELETE', path: '/v1/leads/{id}', auth: true }),
-    uses: { leads: { access: ['read', 'write', 'delete'] }, invokes: ['run-job'] },
+    // Whether an id with nothing in the leads table is known at all: one query of its ledger.
+    uses: {
+      activities: { actions: ['Query'] },
+      leads: { actions: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'BatchWriteItem'] },
+      invokes: ['run-job'],
+    },
     memoryMb: 512,
     timeoutSeconds: 29,
   },
   {
     handler: 'list-leads',
     trigger: http(get('/v1/leads')),
-    uses: { leads: { access: ['read'], indexes: ['rank'] } },
+    uses: { leads: { actions: ['GetItem', 'BatchGetItem'], indexes: ['rank'] } },
     memoryMb: 512,
     timeoutSeconds: 10,
   },
   {
     handler: 'get-lead',
     trigger: http(get('/v1/leads/{id}')),
-    uses: { activities: { access: ['read'] }, leads: READS_LEADS },
+    uses: { activities: { actions: ['Query'] }, leads: { actions: ['GetItem', 'BatchGetItem', 'Query'] } },
     memoryMb: 512,
     timeoutSeconds: 10,
   },
   {
     handler: 'get-lead-history',
     trigger: http(get('/v1/leads/{id}/history')),
-    uses: { leads: READS_LEADS },
+    uses: { leads: { actions: ['GetItem', 'Query'] } },
     memoryMb: 256,
     timeoutSeconds: 10,
   },
   {
     handler: 'get-account',
     trigger: http(get('/v1/accounts/{domain}')),
-    uses: { leads: { access: ['read'], indexes: ['account'] } },
+    uses: { leads: { actions: ['GetItem', 'BatchGetItem'], indexes: ['account'] } },
     memoryMb: 512,
     timeoutSeconds: 10,
   },
   {
     handler: 'rescore-dry-run',
     trigger: http({ method: 'POST', path: '/v1/models/dry-run', auth: true }),
-    uses: { leads: { access: ['read', 'write'] }, invokes: ['run-job'] },
+    uses: { leads: { actions: ['GetItem', 'PutItem'] }, invokes: ['run-job'] },
     memoryMb: 512,
     timeoutSeconds: 10,
   },
   {
     handler: 'get-job',
     trigger: http(get(JOB_PATH)),
-    uses: { leads: READS_LEADS },
+    uses: { leads: { actions: ['GetItem'] } },
     memoryMb: 256,
     timeoutSeconds: 10,
   },
   {
     handler: 'get-model-evaluation',
     trigger: http(get('/v1/models/{id}/evaluation')),
-    uses: { leads: READS_LEADS },
+    uses: { leads: { actions: ['GetItem'] } },
     memoryMb: 256,
     timeoutSeconds: 10,
   },
   {
     handler: 'list-models',
     trigger: http(get('/v1/models')),
-    uses: { leads: READS_LEADS },
+    uses: { leads: { actions: ['GetItem'] } },
     memoryMb: 256,
     timeoutSeconds: 10,
   },
   {
     handler: 'list-notifications',
     trigger: http(get('/v1/notifications')),
-    uses: { leads: READS_LEADS },
+    uses: { leads: { actions: ['GetItem', 'Query'] } },
     memoryMb: 256,
     timeoutSeconds: 10,
   },
@@ -252,7 +284,11 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     handler: 'ingest-bus',
     // A bus event that fails to store (throttling, an outage) gets two more tries; then its record is kept.
     trigger: { kind: 'bus', async: { retryAttempts: 2, maxEventAgeSeconds: 6 * 3600 } },
-    uses: { activities: { access: ['write'] }, leads: { access: ['read', 'write'] } },
+    // Activities as the API records them; profiles and outcomes as their routes write them.
+    uses: {
+      activities: { actions: ['PutItem'] },
+      leads: { actions: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'ConditionCheckItem'] },
+    },
     memoryMb: 512,
     timeoutSeconds: 30,
   },
@@ -270,8 +306,12 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
         filter: { eventName: ['INSERT'] },
       },
     },
-    // Writes and deletes on the ledger: a visitor's event that landed after its identify (or erasure) is settled.
-    uses: { activities: { access: ['read', 'write', 'delete'] }, leads: { access: ['read', 'write'] } },
+    // Moves and deletes on the ledger: a visitor's event that landed after its identify (or erasure) is settled, as
+    // is a lead's that landed after its erasure; a score of another model version is rebuilt from the ledger.
+    uses: {
+      activities: { actions: ['Query', 'PutItem', 'BatchWriteItem'] },
+      leads: { actions: ['BatchGetItem', 'PutItem', 'ConditionCheckItem'] },
+    },
     memoryMb: 1024,
     timeoutSeconds: 120,
   },
@@ -286,7 +326,8 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
         filter: { eventName: ['INSERT', 'MODIFY'], newImageEntity: ['score', 'erased', 'merged'] },
       },
     },
-    uses: { leads: { access: ['read', 'write', 'delete'] }, notifications: true },
+    // History and the live feed: written per change, cleared after an erasure or a merge.
+    uses: { leads: { actions: ['Query', 'PutItem', 'BatchWriteItem'] }, notifications: true },
     memoryMb: 512,
     timeoutSeconds: 60,
   },
@@ -301,7 +342,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
         filter: { eventName: ['INSERT', 'MODIFY'], newImageEntity: ['profile'] },
       },
     },
-    uses: { leads: { access: ['read', 'write'] } },
+    uses: { leads: { actions: ['BatchGetItem', 'PutItem'] } },
     memoryMb: 512,
     timeoutSeconds: 60,
   },
@@ -310,7 +351,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     handler: 'decay-sweep',
     // Conditional writes make a repeated sweep harmless; past two hours the next night's sweep is nearer.
     trigger: { kind: 'schedule', async: { retryAttempts: 2, maxEventAgeSeconds: 2 * 3600 } },
-    uses: { leads: { access: ['read', 'write'], indexes: ['decay'] }, invokes: ['decay-sweep'] },
+    uses: { leads: { actions: ['BatchGetItem', 'PutItem'], indexes: ['decay'] }, invokes: ['decay-sweep'] },
     memoryMb: 1024,
     timeoutSeconds: 900,
   },
@@ -320,8 +361,9 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     // A job resumes from its last saved progress, so a retry repeats at most one chunk.
     trigger: { kind: 'invoke', async: { retryAttempts: 2, maxEventAgeSeconds: 3600 } },
     uses: {
-      activities: { access: ['read', 'scan', 'delete'] },
-      leads: { access: ['read', 'write'] },
+      // A dry run scans the ledger (and queries a lead that spans two pages); an erasure deletes a ledger.
+      activities: { actions: ['Scan', 'Query', 'BatchWriteItem'] },
+      leads: { actions: ['GetItem', 'BatchGetItem', 'PutItem'] },
       invokes: ['run-job'],
     },
     memoryMb: 1769,

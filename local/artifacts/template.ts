@@ -265,6 +265,18 @@ export class Template {
     });
   }
 
+  /** Where Lambda sends the record of a function's failed asynchronous invocation (its EventInvokeConfig). */
+  asyncFailureDestinations(): { functionName: string; destination: string }[] {
+    return this.ofType('AWS::Lambda::EventInvokeConfig').flatMap(([, r]) => {
+      const p = this.resolve(r.Properties) as {
+        FunctionName: string;
+        DestinationConfig?: { OnFailure?: { Destination?: string } };
+      };
+      const destination = p.DestinationConfig?.OnFailure?.Destination;
+      return destination ? [{ functionName: p.FunctionName, destination }] : [];
+    });
+  }
+
   /** The physical name CloudFormation gives a resource: the one its properties name, else one made up. */
   nameOf(id: string): string {
     const p = this.resource(id).Properties ?? {};

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { afterAll, describe, expect, it } from 'vitest';
+import { checkPermissions } from '../../../local/artifacts/iam.ts';
 import { matchesPattern } from '../../../local/artifacts/patterns.ts';
 import { sdkPackages } from '../../../local/artifacts/sdk.ts';
 import { asLambdaDelivers } from '../../../local/artifacts/stack.ts';
@@ -73,6 +74,102 @@ describe('DynamoDB calls as IAM sees them', () => {
         TransactItems: [{ Put: { TableName: 'a' } }, { ConditionCheck: { TableName: 'b' } }],
       }).map((c) => c.action),
     ).toEqual(['dynamodb:PutItem', 'dynamodb:ConditionCheckItem']);
+  });
+});
+
+describe('a role’s grants, sorted by the IAM check', () => {
+  const arn = (rest: string) => `arn:aws:${rest.replace(':', ':eu-west-1:123456789012:')}`;
+  const table = arn('dynamodb:table/leads');
+  const stream = `${table}/stream/2026-01-01T00:00:00.000`;
+  const queue = arn('sqs:fn-failures');
+  const logs = arn('logs:log-group:/aws/lambda/fn:*');
+  const allow = (Action: string[], Resource: unknown) => ({ Effect: 'Allow', Action, Resource });
+  writeFileSync(
+    join(dir, 'G.template.json'),
+    JSON.stringify({
+      Resources: {
+        Leads: { Type: 'AWS::DynamoDB::Table', Properties: { TableName: 'leads' } },
+        Failures: { Type: 'AWS::SQS::Queue', Properties: { QueueName: 'fn-failures' } },
+        Logs: { Type: 'AWS::Logs::LogGroup', Properties: { LogGroupName: '/aws/lambda/fn' } },
+        Role: { Type: 'AWS::IAM::Role', Properties: { RoleName: 'fn' } },
+        Fn: {
+          Type: 'AWS::Lambda::Function',
+          Metadata: { 'aws:asset:path': 'asset.fn' },
+          Properties: {
+            FunctionName: 'fn',
+            Role: { 'Fn::GetAtt': ['Role', 'Arn'] },
+            LoggingConfig: { LogGroup: { Ref: 'Logs' } },
+          },
+        },
+        Policy: {
+          Type: 'AWS::IAM::Policy',
+          Properties: {
+            PolicyName: 'fn-policy',
+            Roles: [{ Ref: 'Role' }],
+            PolicyDocument: {
+              Version: '2012-10-17',
+              Statement: [
+                allow(['logs:CreateLogStream', 'logs:PutLogEvents'], { 'Fn::GetAtt': ['Logs', 'Arn'] }),
+                allow(['dynamodb:PutItem', 'dynamodb:Query'], { 'Fn::GetAtt': ['Leads', 'Arn'] }),
+                allow(
+                  [
+                    'dynamodb:DescribeStream',
+                    'dynamodb:GetRecords',
+                    'dynamodb:GetShardIterator',
+                    'dynamodb:ListStreams',
+                  ],
+                  { 'Fn::GetAtt': ['Leads', 'StreamArn'] },
+                ),
+                allow(['sqs:SendMessage', 'sqs:GetQueueUrl'], { 'Fn::GetAtt': ['Failures', 'Arn'] }),
+              ],
+            },
+          },
+        },
+        Mapping: {
+          Type: 'AWS::Lambda::EventSourceMapping',
+          Properties: {
+            FunctionName: { Ref: 'Fn' },
+            EventSourceArn: { 'Fn::GetAtt': ['Leads', 'StreamArn'] },
+            DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': ['Failures', 'Arn'] } } },
+          },
+        },
+      },
+    }),
+  );
+  const template = new Template(dir, 'G');
+
+  it('the code’s calls used some; Lambda uses the logs, the stream and the on-failure queue; the rest are unexercised', async () => {
+    const report = await checkPermissions(template, [
+      { caller: 'fn', action: 'dynamodb:PutItem', resource: table, by: 'sdk' },
+      { caller: 'fn', action: 'dynamodb:GetRecords', resource: stream, by: 'lambda' },
+    ]);
+    expect(report.denied).toEqual([]);
+    const grants = report.grants.get('fn')!;
+    expect(grants.used).toEqual([{ action: 'dynamodb:PutItem', resource: table }]);
+    expect(grants.service.filter((g) => g.seen).map((g) => g.action)).toEqual(['dynamodb:GetRecords']);
+    expect(grants.service.map((g) => `${g.action} ${g.resource}`).sort()).toEqual(
+      [
+        `dynamodb:DescribeStream ${stream}`,
+        `dynamodb:GetRecords ${stream}`,
+        `dynamodb:GetShardIterator ${stream}`,
+        `dynamodb:ListStreams ${stream}`,
+        `logs:CreateLogStream ${logs}`,
+        `logs:PutLogEvents ${logs}`,
+        `sqs:SendMessage ${queue}`,
+      ].sort(),
+    );
+    // Lambda never asks for a queue's URL: a grant of it is the code's, and the code did not use it.
+    expect(grants.unexercised).toEqual([
+      { action: 'dynamodb:Query', resource: table },
+      { action: 'sqs:GetQueueUrl', resource: queue },
+    ]);
+  });
+
+  it('a call Lambda makes does not exercise a grant of the code', async () => {
+    const report = await checkPermissions(template, [
+      { caller: 'fn', action: 'dynamodb:Query', resource: table, by: 'lambda' },
+    ]);
+    expect(report.grants.get('fn')!.unexercised.map((g) => g.action)).toContain('dynamodb:Query');
   });
 });
 
