@@ -226,7 +226,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   {
     handler: 'get-account',
     trigger: http(get('/v1/accounts/{domain}')),
-    uses: { leads: { actions: ['GetItem', 'BatchGetItem'], indexes: ['account'] } },
+    uses: { leads: { actions: ['GetItem', 'Query'], indexes: ['account'] } },
     memoryMb: 512,
     timeoutSeconds: 10,
   },
@@ -310,7 +310,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     // is a lead's that landed after its erasure; a score of another model version is rebuilt from the ledger.
     uses: {
       activities: { actions: ['Query', 'PutItem', 'BatchWriteItem'] },
-      leads: { actions: ['BatchGetItem', 'PutItem', 'ConditionCheckItem'] },
+      leads: { actions: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'ConditionCheckItem'] },
     },
     memoryMb: 1024,
     timeoutSeconds: 120,
@@ -342,7 +342,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
         filter: { eventName: ['INSERT', 'MODIFY'], newImageEntity: ['profile'] },
       },
     },
-    uses: { leads: { actions: ['BatchGetItem', 'PutItem'] } },
+    uses: { leads: { actions: ['GetItem', 'Query', 'PutItem'] } },
     memoryMb: 512,
     timeoutSeconds: 60,
   },

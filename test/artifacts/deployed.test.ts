@@ -204,9 +204,29 @@ describe('the deployed artifacts', () => {
     expect(notificationsOf(lead).filter(toHot)).toHaveLength(1);
   }, 300_000);
 
-  it('the bundled pixel prints its metrics in CloudWatch embedded metric format', () => {
+  it('the bundled pixel prints nothing for a recorded hit, and counts a duplicate in CloudWatch embedded metric format', async () => {
+    // Prepare
+    const token = signLeadToken(stack.signingSecret, {
+      l: uniqueId('quiet'),
+      x: Math.floor(Date.now() / 1000) + 3600,
+    });
+    const hit = () =>
+      fetch(`${stack.apiUrl}/p.gif?t=${encodeURIComponent(token)}&id=once`, {
+        headers: { 'user-agent': BROWSER_UA },
+      });
+    const printed = () => stack.outputOf(fn('pixel')).length;
+    const before = printed();
+
+    // Act
+    expect((await hit()).status).toBe(200);
+    const afterRecorded = printed();
+    expect((await hit()).status).toBe(200);
+
+    // Assert: the hot path's success costs no log line; the duplicate is one EMF line in the stack's namespace
+    expect(afterRecorded).toBe(before);
     const emf = stack
       .outputOf(fn('pixel'))
+      .slice(afterRecorded)
       .filter((line) => line.includes('"_aws"'))
       .map(
         (line) =>
@@ -214,14 +234,39 @@ describe('the deployed artifacts', () => {
             _aws: { CloudWatchMetrics: { Namespace: string; Metrics: { Name: string }[] }[] };
           },
       );
-    const recorded = emf.find((e) =>
-      e._aws.CloudWatchMetrics[0]!.Metrics.some((m) => m.Name === 'pixel.recorded'),
-    );
-    expect(recorded, 'an EMF line with pixel.recorded').toBeDefined();
-    expect(recorded!._aws.CloudWatchMetrics[0]!.Namespace).toBe(
+    expect(emf).toHaveLength(1);
+    expect(emf[0]!._aws.CloudWatchMetrics[0]!.Namespace).toBe(
       stack.lambda.function(fn('pixel')).environment.POWERTOOLS_METRICS_NAMESPACE,
     );
-    expect(recorded!['pixel.recorded']).toBe(1);
+    expect(emf[0]!['pixel.duplicate']).toBe(1);
+  });
+
+  it('the bundled pixel takes a hit from a Lambda function URL (pixelEndpoint: functionUrl): the same payload 2.0', async () => {
+    // Prepare: the event a function URL sends, in the documented shape, carrying a signed page view
+    const lead = uniqueId('url');
+    const token = signLeadToken(stack.signingSecret, { l: lead, x: Math.floor(Date.now() / 1000) + 3600 });
+    const event = JSON.parse(
+      readFileSync(new URL('../fixtures/aws/function-url-event.json', import.meta.url), 'utf8')
+        .replaceAll('TOKEN', token)
+        .replaceAll('EVENT', 'from-url'),
+    );
+
+    // Act
+    const result = await stack.invoke(fn('pixel'), event);
+
+    // Assert: the GIF, and the activity in the ledger under the lead
+    expect(result.ok).toBe(true);
+    const answer = JSON.parse((result as { payload: string }).payload);
+    expect(answer).toMatchObject({
+      statusCode: 200,
+      isBase64Encoded: true,
+      headers: { 'content-type': 'image/gif' },
+    });
+    const stored = await until(async () => {
+      const items = await itemsUnder('activities', `LEAD#${lead}`);
+      return items.length > 0 ? items : undefined;
+    }, STREAM_MS);
+    expect(stored.map((i) => i.eventId)).toEqual(['from-url']);
   });
 
   it('bus events reach ingest-bus through the rule and are stored: an activity, a profile, an outcome', async () => {
