@@ -6,7 +6,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { stackConfig } from '../infra/config.ts';
 import { LeadscoreFunction } from '../infra/functions.ts';
 import { LeadscoreStack } from '../infra/stack.ts';
-import { FUNCTIONS } from '../shared/manifest.ts';
+import { FUNCTIONS, functionNameVariable } from '../shared/manifest.ts';
 import { fmt, record } from './report.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
@@ -152,8 +152,13 @@ function coldStart(dir: string): Promise<{ init: number; total: number }> {
           // The value itself, so the pixel's start-up does not call Secrets Manager (there is no network here).
           SIGNING_SECRET: 'b'.repeat(64),
           TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:leadscore-bench-notifications',
-          // What the stack gives the functions that start jobs (FunctionSpec.invokes).
-          RUN_JOB_FUNCTION: 'leadscore-bench-run-job',
+          // What the stack gives the functions that invoke others (FunctionSpec.invokes).
+          ...Object.fromEntries(
+            FUNCTIONS.flatMap((f) => f.uses.invokes ?? []).map((h) => [
+              functionNameVariable(h),
+              `leadscore-bench-${h}`,
+            ]),
+          ),
           LEADSCORE_MODELS: 'models/default.json',
           POWERTOOLS_METRICS_NAMESPACE: 'Leadscore',
           POWERTOOLS_SERVICE_NAME: 'bench',

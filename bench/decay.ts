@@ -1,9 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { ensureTables, startDynamoDbLocal } from '../local/dynamodb.ts';
 import { lambdaContext } from '../local/gateway.ts';
 import { buildState, compactState, encodeState, fitFor, scoreWithFit } from '../shared/engine/index.ts';
-import { loadModels } from '../shared/models.ts';
+import { loadModels, writeModelArtifacts } from '../shared/models.ts';
 import { ageScore } from '../shared/scoring/update.ts';
 import { batchWrite } from '../shared/store/batch.ts';
 import { documentClient } from '../shared/store/dynamo.ts';
@@ -36,7 +39,11 @@ export async function run(): Promise<void> {
     LEADS_TABLE: tables.leads,
     SIGNING_SECRET: randomBytes(32).toString('hex'),
     DYNAMODB_ENDPOINT: dynamodb.endpoint,
-    LEADSCORE_MODELS: 'models/default.yaml',
+    // The artifact the stack bundles: the sweep reads validated models only.
+    LEADSCORE_MODELS: writeModelArtifacts(
+      'models/default.yaml',
+      mkdtempSync(join(tmpdir(), 'leadscore-models-')),
+    ),
     POWERTOOLS_LOG_LEVEL: 'ERROR',
   });
   const client = documentClient(dynamodb.endpoint);

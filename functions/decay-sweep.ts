@@ -2,7 +2,7 @@ import type { Context } from 'aws-lambda';
 import * as z from 'zod';
 import { invokeAsync } from '../shared/invoke.ts';
 import { lambdaHandler } from '../shared/lambda.ts';
-import { loadModels } from '../shared/models.ts';
+import { compiledModels } from '../shared/model/artifact.ts';
 import { ageScore } from '../shared/scoring/update.ts';
 import { DECAY_SHARDS } from '../shared/store/keys.ts';
 import { ScoreStore } from '../shared/store/scores.ts';
@@ -10,7 +10,7 @@ import { count, logger } from '../shared/telemetry.ts';
 import { wire } from '../shared/wiring.ts';
 
 const { config, client, tables } = wire('decay-sweep');
-const models = loadModels(config.LEADSCORE_MODELS);
+const models = compiledModels(config.LEADSCORE_MODELS);
 const scores = new ScoreStore(client, tables);
 /** Stop this long before Lambda's limit and hand back where to resume. */
 const SAFETY_MS = 20_000;

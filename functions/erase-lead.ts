@@ -4,14 +4,14 @@ import { leadIdParameter } from '../shared/http/parameters.ts';
 import { startJob } from '../shared/jobs/start.ts';
 import { jobAccepted } from '../shared/jobs/view.ts';
 import { httpHandler } from '../shared/lambda.ts';
-import { loadModels } from '../shared/models.ts';
+import { compiledModels } from '../shared/model/artifact.ts';
 import { JobStore } from '../shared/store/jobs.ts';
 import { wire } from '../shared/wiring.ts';
 
 const { config, directory, client, tables } = wire('erase-lead');
 const jobs = new JobStore(client, tables);
 const worker = required(config, 'RUN_JOB_FUNCTION');
-const models = loadModels(config.LEADSCORE_MODELS).map((m) => m.id);
+const models = compiledModels(config.LEADSCORE_MODELS).map((m) => m.id);
 
 /**
  * DELETE /v1/leads/{id}: erases everything about a lead. The tombstone is written first, so events that arrive

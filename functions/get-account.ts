@@ -2,13 +2,13 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import * as z from 'zod';
 import { json, problems } from '../shared/http/problem.ts';
 import { httpHandler } from '../shared/lambda.ts';
-import { loadModels } from '../shared/models.ts';
+import { compiledModels } from '../shared/model/artifact.ts';
 import { rollUpAccount } from '../shared/scoring/accounts.ts';
 import { ScoreStore } from '../shared/store/scores.ts';
 import { wire } from '../shared/wiring.ts';
 
 const { config, directory, client, tables } = wire('get-account');
-const models = loadModels(config.LEADSCORE_MODELS);
+const models = compiledModels(config.LEADSCORE_MODELS);
 const scores = new ScoreStore(client, tables);
 const Domain = z.string().regex(/^[a-z0-9.-]{1,253}$/i);
 

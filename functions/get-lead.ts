@@ -3,13 +3,13 @@ import { decodeState, scoreLead } from '../shared/engine/index.ts';
 import { leadIdParameter } from '../shared/http/parameters.ts';
 import { json, problems } from '../shared/http/problem.ts';
 import { httpHandler } from '../shared/lambda.ts';
-import { loadModels } from '../shared/models.ts';
+import { compiledModels } from '../shared/model/artifact.ts';
 import type { LedgerItem } from '../shared/store/ledger.ts';
 import { ScoreStore } from '../shared/store/scores.ts';
 import { wire } from '../shared/wiring.ts';
 
 const { config, ledger, directory, client, tables } = wire('get-lead');
-const models = loadModels(config.LEADSCORE_MODELS);
+const models = compiledModels(config.LEADSCORE_MODELS);
 const scores = new ScoreStore(client, tables);
 const RECENT = 20;
 

@@ -5,11 +5,11 @@ import { readJsonBody } from '../shared/http/body.ts';
 import { json } from '../shared/http/problem.ts';
 import { identify } from '../shared/ingest/identity.ts';
 import { httpHandler } from '../shared/lambda.ts';
-import { loadModels } from '../shared/models.ts';
+import { compiledModels } from '../shared/model/artifact.ts';
 import { wire } from '../shared/wiring.ts';
 
 const { config, ledger, directory } = wire('identify');
-const models = loadModels(config.LEADSCORE_MODELS).map((m) => m.id);
+const models = compiledModels(config.LEADSCORE_MODELS).map((m) => m.id);
 
 const Body = z
   .strictObject({ leadId: LeadId, anonymousId: LeadId.optional(), previousId: LeadId.optional() })

@@ -2,13 +2,13 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import * as z from 'zod';
 import { json, problems } from '../shared/http/problem.ts';
 import { httpHandler } from '../shared/lambda.ts';
-import { loadModels } from '../shared/models.ts';
+import { compiledModels } from '../shared/model/artifact.ts';
 import { keys } from '../shared/store/keys.ts';
 import { type RankKey, ScoreStore } from '../shared/store/scores.ts';
 import { wire } from '../shared/wiring.ts';
 
 const { config, directory, client, tables } = wire('list-leads');
-const models = new Map(loadModels(config.LEADSCORE_MODELS).map((m) => [m.id, m]));
+const models = new Map(compiledModels(config.LEADSCORE_MODELS).map((m) => [m.id, m]));
 const scores = new ScoreStore(client, tables);
 
 const Query = z.object({

@@ -1,11 +1,11 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import * as z from 'zod';
 import { type Activity, checkActivity } from '../shared/domain/activity.ts';
+import { formatPath } from '../shared/domain/path.ts';
 import { readJsonBody } from '../shared/http/body.ts';
 import { json, problems } from '../shared/http/problem.ts';
 import { type RecordResult, recordActivities } from '../shared/ingest/record.ts';
 import { httpHandler } from '../shared/lambda.ts';
-import { formatPath } from '../shared/model/parse.ts';
 import { count } from '../shared/telemetry.ts';
 import { wire } from '../shared/wiring.ts';
 

@@ -1,7 +1,7 @@
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import type { Attributes } from '../shared/domain/profile.ts';
 import { lambdaHandler } from '../shared/lambda.ts';
-import { loadModels } from '../shared/models.ts';
+import { compiledModels } from '../shared/model/artifact.ts';
 import { refitScore } from '../shared/scoring/update.ts';
 import { ScoreStore } from '../shared/store/scores.ts';
 import { itemOfImage } from '../shared/store/stream-image.ts';
@@ -9,7 +9,7 @@ import { count } from '../shared/telemetry.ts';
 import { wire } from '../shared/wiring.ts';
 
 const { config, client, tables } = wire('refit-scores');
-const models = loadModels(config.LEADSCORE_MODELS);
+const models = compiledModels(config.LEADSCORE_MODELS);
 const scores = new ScoreStore(client, tables);
 
 /**

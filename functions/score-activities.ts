@@ -1,5 +1,5 @@
 import { lambdaHandler } from '../shared/lambda.ts';
-import { loadModels } from '../shared/models.ts';
+import { compiledModels } from '../shared/model/artifact.ts';
 import { scoreStreamHandler } from '../shared/scoring/stream.ts';
 import { ScoreStore } from '../shared/store/scores.ts';
 import { wire } from '../shared/wiring.ts';
@@ -9,7 +9,7 @@ const { config, ledger, client, tables } = wire('score-activities');
 /** The ledger's stream: new activities become score changes (see shared/scoring/stream.ts). */
 export const handler = lambdaHandler(
   scoreStreamHandler({
-    models: loadModels(config.LEADSCORE_MODELS),
+    models: compiledModels(config.LEADSCORE_MODELS),
     ledger,
     scores: new ScoreStore(client, tables),
   }),

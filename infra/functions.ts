@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
@@ -11,7 +11,7 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { type FunctionSpec, functionNameVariable, type TableUse } from '../shared/manifest.ts';
-import { readDocument } from '../shared/model/parse.ts';
+import { writeModelArtifacts } from '../shared/models.ts';
 import { functionName } from '../shared/names.ts';
 import type { TableDefinition } from '../shared/store/tables.ts';
 
@@ -29,7 +29,7 @@ export interface TableRef {
   tableArn: string;
 }
 
-/** A scoring model as the functions receive it: JSON, written at synth from the validated YAML. */
+/** A scoring model as the functions receive it: a validated artifact (shared/model/artifact.ts), written at synth. */
 export interface BundledModel {
   /** The JSON file to copy into the bundle. */
   file: string;
@@ -38,21 +38,20 @@ export interface BundledModel {
 }
 
 /**
- * Writes each model file as JSON (the functions then need no YAML parser), to a folder named by the content, so
- * the same models always give the same bundle.
+ * Validates each model file and writes its artifact (JSON: the functions need no YAML parser and no validation),
+ * to a folder named by the content, so the same models always give the same bundle.
  */
 export function bundledModels(paths: string[]): BundledModel[] {
   return paths.map((path) => {
-    const json = JSON.stringify(readDocument(readFileSync(path, 'utf8'), path));
+    // Validated here (stackConfig validated them too): the artifact is what a function compiles without checking.
+    const text = readFileSync(path, 'utf8');
     const dir = join(
       tmpdir(),
       'leadscore-models',
-      createHash('sha256').update(json).digest('hex').slice(0, 16),
+      createHash('sha256').update(text).digest('hex').slice(0, 16),
     );
-    mkdirSync(dir, { recursive: true });
-    const name = `${basename(path).replace(/\.ya?ml$/, '')}.json`;
-    writeFileSync(join(dir, name), json);
-    return { file: join(dir, name), name };
+    const file = writeModelArtifacts(path, dir);
+    return { file, name: basename(file) };
   });
 }
 

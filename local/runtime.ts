@@ -11,6 +11,7 @@ import { HttpProblem, json, problemResponse } from '../shared/http/problem.ts';
 import { matchPath, ROUTES } from '../shared/http/routes.ts';
 import { BUS_DETAIL_TYPES } from '../shared/ingest/bus.ts';
 import { ASYNC_INVOKED, FUNCTIONS, functionNameVariable, functionTriggeredBy } from '../shared/manifest.ts';
+import { writeModelArtifacts } from '../shared/models.ts';
 import { functionName, LOCAL_STAGE, tableNames } from '../shared/names.ts';
 import { scheduledDecay } from '../shared/scoring/schedule.ts';
 import { apiKeyFrom, hashApiKey, newApiKey } from '../shared/security/apikeys.ts';
@@ -164,7 +165,11 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     // No metric lines and readable logs on a developer's terminal; the cost benchmark asks for Lambda's own.
     POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
     POWERTOOLS_DEV: process.env.POWERTOOLS_DEV ?? 'true',
-    LEADSCORE_MODELS: options.models ?? process.env.LEADSCORE_MODELS ?? 'models/default.yaml',
+    // Validated here and written as the artifacts the handlers read, as `cdk synth` bundles them.
+    LEADSCORE_MODELS: writeModelArtifacts(
+      options.models ?? process.env.LEADSCORE_MODELS ?? 'models/default.yaml',
+      join(options.inMemory ? mkdtempSync(join(tmpdir(), 'leadscore-models-')) : dataDir, 'models'),
+    ),
     // As the stack sets them: the names of the functions each invokes (the sweep itself, the job worker).
     ...Object.fromEntries(
       FUNCTIONS.flatMap((f) => f.uses.invokes ?? []).map((h) => [

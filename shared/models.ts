@@ -1,35 +1,68 @@
-import { readFileSync } from 'node:fs';
-import { type CompiledModel, compileModel } from './model/compile.ts';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { distinct, isModelArtifact, type ModelFile, modelArtifact } from './model/artifact.ts';
+import { compileModel } from './model/compile.ts';
 import { ModelError, parseModel } from './model/parse.ts';
+import type { Model } from './model/schema.ts';
 
-/** A model in force: its file, its document as written, and the compiled model the engine scores with. */
-export interface ModelFile {
-  path: string;
-  document: unknown;
-  model: CompiledModel;
+export type { ModelFile };
+
+/**
+ * Reads, validates and compiles model files (comma-separated): YAML or JSON as written, or the artifacts
+ * writeModelArtifacts makes (already validated). A bad model stops the caller with every problem named. The CLI,
+ * the local runtime and the stack read models this way; functions read artifacts only (shared/model/artifact.ts).
+ */
+export function loadModelFiles(paths: string): ModelFile[] {
+  return distinct(
+    paths
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean)
+      .map((path) => {
+        const { document, model } = validated(path);
+        return { path, document, model: compileModel(model) };
+      }),
+  );
+}
+
+/** The compiled models in force (see loadModelFiles). */
+export function loadModels(paths: string) {
+  return loadModelFiles(paths).map((f) => f.model);
 }
 
 /**
- * Reads, validates and compiles the models in force (comma-separated files), once at start-up; a bad model stops
- * the process with every problem named.
+ * Validates model files and writes each as the artifact functions read (`<dir>/<name>.json`); returns the
+ * artifacts' paths, comma-separated, for LEADSCORE_MODELS.
  */
-export function loadModelFiles(paths: string): ModelFile[] {
-  const files = paths
+export function writeModelArtifacts(paths: string, dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  return paths
     .split(',')
     .map((p) => p.trim())
     .filter(Boolean)
     .map((path) => {
-      const result = parseModel(readFileSync(path, 'utf8'), path);
-      if (!result.ok) throw new ModelError(path, result.problems);
-      return { path, document: result.document, model: compileModel(result.model) };
-    });
-  const ids = files.map((f) => f.model.id);
-  const twice = ids.find((id, i) => ids.indexOf(id) !== i);
-  if (twice) throw new Error(`LEADSCORE_MODELS names model "${twice}" twice`);
-  return files;
+      const { document, model } = validated(path);
+      const file = join(dir, `${basename(path).replace(/\.(ya?ml|json)$/, '')}.json`);
+      writeFileSync(file, modelArtifact(document, model));
+      return file;
+    })
+    .join(',');
 }
 
-/** The compiled models in force (see loadModelFiles). */
-export function loadModels(paths: string): CompiledModel[] {
-  return loadModelFiles(paths).map((f) => f.model);
+/** A model file's document and model: an artifact as it is (validated when it was made), anything else validated. */
+function validated(path: string): { document: unknown; model: Model } {
+  const text = readFileSync(path, 'utf8');
+  const artifact = path.endsWith('.json') ? safeJson(text) : undefined;
+  if (isModelArtifact(artifact)) return artifact;
+  const result = parseModel(text, path);
+  if (!result.ok) throw new ModelError(path, result.problems);
+  return result;
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }

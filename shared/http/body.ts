@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { z } from 'zod';
-import { formatPath } from '../model/parse.ts';
+import { formatPath } from '../domain/path.ts';
 import { problems } from './problem.ts';
 
 /** Reads a JSON request body: 415 unless it is JSON, 413 past `maxBytes`, 400 when it does not parse or fit the schema. */

@@ -1,6 +1,7 @@
 import type { PropertyMap } from '../domain/activity.ts';
 import { fnv1a } from '../engine/hash.ts';
-import { isComboRule, isEventRule, isInactivityRule, type Model, type Predicate } from './schema.ts';
+import { isComboRule, isEventRule, isInactivityRule } from './kinds.ts';
+import type { Model, Predicate } from './schema.ts';
 
 export type Matcher = (value: unknown) => boolean;
 

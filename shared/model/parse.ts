@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import type { z } from 'zod';
+import { formatPath } from '../domain/path.ts';
 import { type Model, ModelSchema } from './schema.ts';
 
 export interface ModelProblem {
@@ -45,12 +46,6 @@ export function validateModel(document: unknown): ParseResult {
   const result = ModelSchema.safeParse(document);
   if (result.success) return { ok: true, model: result.data, document };
   return { ok: false, problems: result.error.issues.map(toProblem) };
-}
-
-export function formatPath(path: readonly PropertyKey[]): string {
-  return path
-    .map((part, i) => (typeof part === 'number' ? `[${part}]` : i === 0 ? String(part) : `.${String(part)}`))
-    .join('');
 }
 
 function toProblem(issue: z.core.$ZodIssue): ModelProblem {

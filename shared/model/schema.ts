@@ -235,15 +235,7 @@ export type ComboRuleT = z.infer<typeof ComboRule>;
 export type InactivityRuleT = z.infer<typeof InactivityRule>;
 export type FitRuleT = z.infer<typeof FitRule>;
 
-export function isEventRule(rule: Rule): rule is EventRuleT {
-  return 'when' in rule;
-}
-export function isComboRule(rule: Rule): rule is ComboRuleT {
-  return 'all' in rule;
-}
-export function isInactivityRule(rule: Rule): rule is InactivityRuleT {
-  return 'inactiveFor' in rule;
-}
+export { isComboRule, isEventRule, isInactivityRule } from './kinds.ts';
 
 type Loose = Record<string, unknown>;
 const isRecord = (v: unknown): v is Loose => typeof v === 'object' && v !== null && !Array.isArray(v);

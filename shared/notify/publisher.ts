@@ -1,4 +1,4 @@
-import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import type { SNSClient } from '@aws-sdk/client-sns';
 import { messageAttributes, type Notification } from './notifications.ts';
 
 /** Where notifications go. Publishing throws unless the message was accepted, so the stream retries it. */
@@ -6,15 +6,25 @@ export interface Publisher {
   publish(notification: Notification): Promise<void>;
 }
 
+/**
+ * Publishes to the SNS topic. The SNS client is loaded on the first publish, not at cold start: most batches of
+ * the leads stream cross no threshold.
+ */
 export class SnsPublisher implements Publisher {
-  private readonly client: SNSClient;
   private readonly topicArn: string;
-  constructor(client: SNSClient, topicArn: string) {
-    this.client = client;
+  private sns:
+    | Promise<{ client: SNSClient; PublishCommand: typeof import('@aws-sdk/client-sns').PublishCommand }>
+    | undefined;
+  constructor(topicArn: string) {
     this.topicArn = topicArn;
   }
   async publish(notification: Notification): Promise<void> {
-    const out = await this.client.send(
+    this.sns ??= import('@aws-sdk/client-sns').then(({ SNSClient, PublishCommand }) => ({
+      client: new SNSClient({}),
+      PublishCommand,
+    }));
+    const { client, PublishCommand } = await this.sns;
+    const out = await client.send(
       new PublishCommand({
         TopicArn: this.topicArn,
         Message: JSON.stringify(notification),

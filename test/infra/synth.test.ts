@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FUNCTIONS } from '../../shared/manifest.ts';
+import { compiledModels } from '../../shared/model/artifact.ts';
 import { loadModels } from '../../shared/models.ts';
 
 const out = mkdtempSync(join(tmpdir(), 'leadscore-synth-'));
@@ -29,9 +30,15 @@ describe('cdk synth', () => {
       if (fn.Properties.FunctionName.endsWith('-dashboard'))
         for (const file of ['index.html', 'app.js', 'app.css'])
           expect(statSync(join(asset, 'dashboard', file)).size, file).toBeGreaterThan(100);
-      // The model as JSON, the same model: it loads, with the fingerprint the YAML gives.
-      const [bundled] = loadModels(join(asset, 'models/default.json'));
+      // The model as a validated artifact, the same model: a function compiles it with the fingerprint the YAML gives.
+      const [bundled] = compiledModels(join(asset, 'models/default.json'));
       expect(bundled!.fingerprint).toBe(loadModels('models/default.yaml')[0]!.fingerprint);
+      // And carries no validation of the model language unless it takes models from a request (a dry run).
+      const code = readFileSync(join(asset, 'index.mjs'), 'utf8');
+      const validates = ['rescore-dry-run', 'run-job'].some((h) =>
+        fn.Properties.FunctionName.endsWith(`-${h}`),
+      );
+      expect(code.includes('must be shorter than'), fn.Properties.FunctionName).toBe(validates);
     }
   }, 180_000);
 
