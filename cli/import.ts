@@ -1,8 +1,8 @@
 import { createWriteStream, readFileSync, renameSync, rmSync } from 'node:fs';
 import { parse as parseYaml, YAMLError } from 'yaml';
+import { formatPath } from '../shared/domain/path.ts';
 import { MAX_SKIPPED_SHARE } from '../shared/evaluation/dataset.ts';
 import { emptyReport, importCsv, MappingError, MappingSchema } from '../shared/evaluation/import.ts';
-import { formatPath } from '../shared/model/parse.ts';
 import { parse } from './args.ts';
 import { leadWriter } from './dataset.ts';
 import { type Command, InputError, UsageError } from './main.ts';

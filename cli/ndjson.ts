@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import type { z } from 'zod';
-import { formatPath } from '../shared/model/parse.ts';
+import { formatPath } from '../shared/domain/path.ts';
 import { InputError } from './main.ts';
 
 export interface LineProblem {
