@@ -24,9 +24,11 @@ async function getLead(event: APIGatewayProxyEventV2): Promise<APIGatewayProxySt
   const leadId = await directory.resolveLead(requested);
   const now = Date.now();
   const [context, activities, outcomeItems] = await Promise.all([
+    // A read for display: eventually consistent, half the read units.
     scores.context(
       leadId,
       models.map((m) => m.id),
+      false,
     ),
     ledger.activitiesOf({ kind: 'lead', id: leadId }),
     directory.outcomesOf(leadId),

@@ -35,7 +35,11 @@ export interface StreamFailure {
   at: string;
 }
 
-const POLL_MS = 50;
+/**
+ * How often an idle shard is read: Lambda polls a DynamoDB stream's shards at a base rate of four times a
+ * second, so a record waits up to this long to be seen, in AWS and here.
+ */
+const POLL_MS = 250;
 const DISCOVER_MS = 2000;
 
 /**

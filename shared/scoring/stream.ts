@@ -115,9 +115,13 @@ async function scoreLead(
   now: number,
 ): Promise<void> {
   for (let attempt = 0; ; attempt++) {
+    // Eventually consistent the first time (every write below is conditional on the revision read), strongly
+    // consistent after a conflict. A profile read stale is refitted by refit-scores, which reads strongly
+    // consistent because it reacts to that very change.
     const context = await parts.scores.context(
       leadId,
       parts.models.map((m) => m.id),
+      attempt > 0,
     );
     if (context.erased) {
       // Recorded after the erasure's check and sweeps: it goes too.

@@ -50,7 +50,9 @@ export function scoreActivities(
   if (!changed) return undefined;
   const cause: Cause = {
     kind: rebuilt ? 'rescore' : 'activity',
-    eventIds: activities.slice(0, 5).map((a) => a.eventId),
+    // One id, the batch's last: the score item and each history item carry it, and every id is a score item's
+    // bytes (a write unit per started kilobyte).
+    eventIds: activities.slice(-1).map((a) => a.eventId),
   };
   const before = stored
     ? scoreWithFit(model, decodeState(model, stored.state), storedFit(model, stored), now)

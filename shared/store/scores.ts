@@ -14,7 +14,7 @@ import { type Key, keys } from './keys.ts';
 /** Why a score changed: shown in score history and in notifications. */
 export interface Cause {
   kind: 'activity' | 'decay' | 'rescore' | 'profile';
-  /** The activities that changed it (at most a few, for the record). */
+  /** The activity that changed it (the last of its batch), for the record. */
   eventIds?: string[];
 }
 
@@ -86,11 +86,13 @@ export class ScoreStore {
   }
 
   /**
-   * Everything scoring needs about a lead, strongly consistent: its profile and a score (or marker) per model in
-   * one Query of the lead's partition, from PROFILE to the last SCORE# key (nothing else of a lead sorts between
-   * them; a read unit per 4 KB of both, where reading them by key costs a unit each), beside its tombstone.
+   * Everything scoring needs about a lead: its profile and a score (or marker) per model in one Query of the
+   * lead's partition, from PROFILE to the last SCORE# key (nothing else of a lead sorts between them; a read unit
+   * per 4 KB of both, where reading them by key costs a unit each), beside its tombstone. Strongly consistent
+   * unless `consistent` is false (half the read units), which is safe where every write it leads to is
+   * conditional on the score's revision, so a stale read only costs a retry.
    */
-  async context(leadId: string, models: string[]): Promise<LeadContext> {
+  async context(leadId: string, models: string[], consistent = true): Promise<LeadContext> {
     const profile = keys.profile(leadId);
     const [own, tombstone] = await Promise.all([
       this.client.send(
@@ -102,14 +104,14 @@ export class ScoreStore {
             ':from': profile.sk,
             ':to': `${keys.score(leadId, '').sk}\uffff`,
           },
-          ConsistentRead: true,
+          ConsistentRead: consistent,
         }),
       ),
       this.client.send(
         new GetCommand({
           TableName: this.tables.leads,
           Key: keys.erased({ kind: 'lead', id: leadId }),
-          ConsistentRead: true,
+          ConsistentRead: consistent,
         }),
       ),
     ]);
