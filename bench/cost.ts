@@ -52,6 +52,8 @@ interface Measured {
   apiRequests: number;
   functions: Record<string, Usage>;
   writeUnits: number;
+  /** Write units by where they went: item kind (EVT, SCORE, HIST, ...) and index. */
+  writeUnitsBy: Record<string, number>;
   refusedWrites: number;
   readUnits: number;
   snsPublishes: number;
@@ -125,6 +127,13 @@ export async function run(): Promise<void> {
       apiRequests: 0,
       functions: Object.fromEntries([...usage].map(([k, v]) => [k, { ...v }])),
       writeUnits: c['dynamodb.writeUnits'] ?? 0,
+      writeUnitsBy: Object.fromEntries(
+        Object.entries(c)
+          .filter(
+            ([k]) => k.startsWith('dynamodb.writeUnits.item.') || k.startsWith('dynamodb.writeUnits.index.'),
+          )
+          .map(([k, v]) => [k.slice('dynamodb.writeUnits.'.length), v]),
+      ),
       refusedWrites: c['dynamodb.refusedConditionalWrites'] ?? 0,
       readUnits: c['dynamodb.readUnits'] ?? 0,
       snsPublishes: runtime.topic.usage.publishes,
@@ -312,6 +321,9 @@ function difference(after: Measured, before: Measured): Measured {
     apiRequests: 0,
     functions,
     writeUnits: after.writeUnits - before.writeUnits,
+    writeUnitsBy: Object.fromEntries(
+      Object.entries(after.writeUnitsBy).map(([k, v]) => [k, v - (before.writeUnitsBy[k] ?? 0)]),
+    ),
     refusedWrites: after.refusedWrites - before.refusedWrites,
     readUnits: after.readUnits - before.readUnits,
     snsPublishes: after.snsPublishes - before.snsPublishes,
@@ -355,7 +367,12 @@ function priced(m: Measured) {
   lines.push(
     {
       part: 'DynamoDB writes',
-      quantity: `${q(writes, 'WRU')} (${(writes / m.events).toFixed(2)} an event, ${(m.refusedWrites / m.events).toFixed(2)} of them refused conditions)`,
+      quantity: `${q(writes, 'WRU')}: ${(writes / m.events).toFixed(2)} an event (${Object.entries(
+        m.writeUnitsBy,
+      )
+        .filter(([, v]) => v > 0)
+        .map(([k, v]) => `${k} ${(v / m.events).toFixed(2)}`)
+        .join(', ')}; refused conditions ${(m.refusedWrites / m.events).toFixed(2)})`,
       dollars: writes * PRICES.dynamodbWriteUnit * perMillion,
     },
     {
@@ -415,6 +432,9 @@ function summary(m: Measured, r: Priced) {
     dollarsPerMillion: { httpApi: round(r.httpApi), functionUrl: round(r.functionUrl) },
     parts: Object.fromEntries([r.api, ...r.lines].map((l) => [l.part, round(l.dollars, 3)])),
     writeUnitsPerEvent: round((m.writeUnits + m.refusedWrites) / m.events),
+    writeUnitsPerEventBy: Object.fromEntries(
+      Object.entries(m.writeUnitsBy).map(([k, v]) => [k, round(v / m.events, 3)]),
+    ),
     readUnitsPerEvent: round(m.readUnits / m.events),
     logBytesPerEvent: Math.round(r.logBytesPerEvent),
     functions: Object.fromEntries(

@@ -18,7 +18,7 @@ const GIF: APIGatewayProxyStructuredResultV2 = {
 
 /**
  * GET /p.gif: always the GIF. A hit that cannot be recorded is logged and counted, never shown to the page; a
- * duplicate, a dropped hit (an erased lead) and a crawler's are counted too.
+ * duplicate and a dropped hit (an erased lead) are counted too.
  */
 async function trackPixel(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
   const now = Date.now();
@@ -37,9 +37,9 @@ async function trackPixel(event: APIGatewayProxyEventV2): Promise<APIGatewayProx
   try {
     const [result] = await recordActivities(ledger, [hit.activity], 'pixel', now);
     // A recorded hit counts nothing, so it prints nothing: a metric line per hit would cost more in log ingestion
-    // than the hit's compute. Recorded hits are the function's invocations less the counts below.
+    // than the hit's compute. Recorded hits are the function's invocations less the counts below; a crawler's
+    // recorded hit is flagged in the ledger (bot, botReason), not counted here, for the same reason.
     if (result!.status !== 'recorded') count(`pixel.${result!.status}`);
-    if (hit.botReason) count(`pixel.bot.${hit.botReason}`);
   } catch (error) {
     count('pixel.failed');
     logger.error('pixel hit not recorded', { error: error as Error });

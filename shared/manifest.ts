@@ -84,9 +84,10 @@ export interface FunctionSpec {
   /** Serves the dashboard: the built page travels in its bundle (DASHBOARD_DIR). */
   dashboard?: true;
   /**
-   * WARN: Lambda writes none of its own start and report lines for it (INFO otherwise). For the public hot path,
-   * where those two lines would cost more in log ingestion than the hit's compute; its durations and errors
-   * stay in Lambda's CloudWatch metrics, and its own warnings and errors are logged as ever.
+   * WARN: Lambda writes none of its own start and report lines for it (INFO otherwise). For what runs once per
+   * event or per stream batch (the tracking functions, the stream consumers), where those two lines would cost more
+   * in log ingestion than the invocation's compute; durations, errors and throttles stay in Lambda's CloudWatch
+   * metrics, and the function's own warnings and errors are logged as ever.
    */
   systemLogLevel?: 'WARN';
   /**
@@ -314,6 +315,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     },
     memoryMb: 1024,
     timeoutSeconds: 120,
+    systemLogLevel: 'WARN',
   },
   {
     handler: 'notify-crossings',
@@ -330,6 +332,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     uses: { leads: { actions: ['Query', 'PutItem', 'BatchWriteItem'] }, notifications: true },
     memoryMb: 512,
     timeoutSeconds: 60,
+    systemLogLevel: 'WARN',
   },
   {
     handler: 'refit-scores',
@@ -345,6 +348,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     uses: { leads: { actions: ['GetItem', 'Query', 'PutItem'] } },
     memoryMb: 512,
     timeoutSeconds: 60,
+    systemLogLevel: 'WARN',
   },
   // The nightly sweep: resumable, so it stops well inside the limit and hands itself the rest.
   {

@@ -274,11 +274,11 @@ describe('tracking endpoint (pixelEndpoint)', () => {
     expect(outputsOf(template)).toContain('/p.gif?t=LEAD_TOKEN');
   });
 
-  it('asks Lambda for no platform lines from the tracking functions, and keeps them for every other', () => {
+  it('asks Lambda for no platform lines from what runs per event or batch (tracking, stream consumers), and keeps them for every other', () => {
     for (const spec of FUNCTIONS)
-      expect(functionNamed(spec.handler).props.LoggingConfig).toMatchObject({
+      expect(functionNamed(spec.handler).props.LoggingConfig, spec.handler).toMatchObject({
         LogFormat: 'JSON',
-        SystemLogLevel: spec.tracking ? 'WARN' : 'INFO',
+        SystemLogLevel: spec.tracking || spec.trigger.kind === 'stream' ? 'WARN' : 'INFO',
       });
   });
 
