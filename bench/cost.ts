@@ -87,10 +87,19 @@ export async function run(): Promise<void> {
   const { startRuntime } = await import('../local/runtime.ts');
   const { counters } = await import('../shared/telemetry.ts');
   let deliveries = 0;
+  // Pixel to notification: from the last hit of a lead to its crossing's delivery, where a hit made one.
+  const lastHit = new Map<string, number>();
+  const latencies: number[] = [];
   const hook = createServer((req, res) => {
-    req.resume();
+    let body = '';
+    req.on('data', (c: Buffer) => {
+      body += c.toString();
+    });
     req.on('end', () => {
       deliveries++;
+      const { leadId } = JSON.parse(JSON.parse(body).Message) as { leadId: string };
+      const sent = lastHit.get(leadId);
+      if (sent !== undefined) latencies.push(Date.now() - sent);
       res.writeHead(200).end();
     });
   });
@@ -197,13 +206,23 @@ export async function run(): Promise<void> {
     });
     const quiet = await mix('quiet', 12, QUIET_LEADS, async (urls) => {
       for (const url of urls) {
-        await hit(url);
+        await hit(url, (lead) => lastHit.set(lead, Date.now()));
         await new Promise((r) => setTimeout(r, QUIET_GAP_MS));
       }
     });
+    latencies.sort((a, b) => a - b);
+    const quietLatency = {
+      p50: percentile(latencies, 50),
+      p99: percentile(latencies, 99),
+      crossings: latencies.length,
+    };
 
     const report = { busy: priced(busy), quiet: priced(quiet) };
     printReport(report, { busy, quiet });
+    console.log(
+      `quiet mix, pixel to notification (${quietLatency.crossings} hits that crossed a threshold): p50 ${quietLatency.p50} ms, p99 ${quietLatency.p99} ms` +
+        `${batchingWindow === undefined ? '' : ` (batching window ${batchingWindow} s)`}`,
+    );
     const sizes = await scoreItemSizes(runtime.dynamodbEndpoint, runtime.tables.leads);
     console.log(
       `\nscore items: ${fmt(sizes.items)}, p50 ${sizes.p50} bytes, p99 ${sizes.p99}, largest ${sizes.max}; ` +
@@ -215,7 +234,12 @@ export async function run(): Promise<void> {
       prices: { region: PRICES.region, asOf: PRICES.asOf },
       mixes: {
         busy: { leads: BUSY_LEADS, concurrency: BUSY_CONCURRENCY, ...summary(busy, report.busy) },
-        quiet: { leads: QUIET_LEADS, gapMs: QUIET_GAP_MS, ...summary(quiet, report.quiet) },
+        quiet: {
+          leads: QUIET_LEADS,
+          gapMs: QUIET_GAP_MS,
+          ...summary(quiet, report.quiet),
+          notificationLatencyMs: quietLatency,
+        },
       },
       scoreItemBytes: sizes,
     });
@@ -227,8 +251,9 @@ export async function run(): Promise<void> {
 }
 
 /** A hit the way a browser makes it: the GIF is read whole. */
-async function hit(url: string): Promise<void> {
-  const [path, ua] = url.split('\u0000') as [string, string];
+async function hit(url: string, sent?: (leadId: string) => void): Promise<void> {
+  const [path, ua, leadId] = url.split('\u0000') as [string, string, string];
+  sent?.(leadId);
   const response = await fetch(path, { headers: { 'user-agent': ua } });
   await response.arrayBuffer();
   if (response.status !== 200) throw new Error(`pixel answered ${response.status}`);
@@ -236,7 +261,8 @@ async function hit(url: string): Promise<void> {
 
 /**
  * The synthetic mix's pixel traffic: page views (people's and crawlers') and e-mail opens, in time order, each
- * a pixel URL signed for its lead (an e-mail open's token names its e-mail), with its user agent after a NUL.
+ * a pixel URL signed for its lead (an e-mail open's token names its e-mail), then its user agent and its lead,
+ * each after a NUL.
  */
 function pixelHits(mix: string, leads: SyntheticLead[], secret: string): string[] {
   const now = Date.now();
@@ -256,7 +282,7 @@ function pixelHits(mix: string, leads: SyntheticLead[], secret: string): string[
     const query = new URLSearchParams({ t: token, id: `${mix}-${a.eventId}` });
     if (a.type === 'page_view') query.set('u', `https://www.example.com${a.properties?.path ?? '/'}`);
     const ua = String(a.properties?.userAgent ?? BROWSER);
-    return `/p.gif?${query}\u0000${ua}`;
+    return `/p.gif?${query}\u0000${ua}\u0000${mix}-${a.leadId}`;
   });
 }
 

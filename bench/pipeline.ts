@@ -125,20 +125,29 @@ export async function run(): Promise<void> {
     for (let i = 0; i < LATENCY_SAMPLES; i++) {
       const lead = `latency-${i}`;
       const t = new Date().toISOString();
-      // 12 + 8 + 8 + 5 + 6 = 39 points: warm, below hot (50).
-      const priming = ['webinar_attended', 'download', 'download', 'webinar_registered'].map((type, k) => ({
-        eventId: `${lead}-${k}`,
-        leadId: lead,
-        type,
-        occurredAt: t,
-      }));
-      priming.push({
-        eventId: `${lead}-form`,
-        leadId: lead,
-        type: 'form_submit',
-        occurredAt: t,
-        properties: { form: 'contact' },
-      } as never);
+      // 12 + 8 + 8 + 5 + 6 + 3 = 42 points: warm, below hot (50).
+      const priming: LedgerActivity[] = [
+        'webinar_attended',
+        'download',
+        'download',
+        'webinar_registered',
+      ].map((type, k) => ({ eventId: `${lead}-${k}`, leadId: lead, type, occurredAt: t }));
+      priming.push(
+        {
+          eventId: `${lead}-form`,
+          leadId: lead,
+          type: 'form_submit',
+          occurredAt: t,
+          properties: { form: 'contact' },
+        },
+        {
+          eventId: `${lead}-click`,
+          leadId: lead,
+          type: 'email_click',
+          occurredAt: t,
+          properties: { emailId: 'nl-1' },
+        },
+      );
       await post('/v1/events', { events: priming });
       await until(async () =>
         (
@@ -152,12 +161,14 @@ export async function run(): Promise<void> {
           : undefined,
       );
       await drained();
-      // The crossing hit: a demo request through the pixel (+30 and the high-intent combination).
+      // The crossing hit: the pricing page through the pixel, which takes page views (+1, and +10 for pricing: 53).
       const token = signLeadToken(runtime.signingSecret, { l: lead, x: Math.floor(Date.now() / 1000) + 600 });
       const sent = Date.now();
-      await fetch(`${runtime.url}/p.gif?t=${encodeURIComponent(token)}&e=form_submit&p.form=demo`, {
-        headers: { 'user-agent': UA },
-      });
+      const hit = await fetch(
+        `${runtime.url}/p.gif?t=${encodeURIComponent(token)}&u=${encodeURIComponent('https://www.example.com/pricing')}`,
+        { headers: { 'user-agent': UA } },
+      );
+      await hit.arrayBuffer();
       const at = await until(() => received.get(lead), 10_000);
       latencies.push(at - sent);
     }

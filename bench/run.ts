@@ -11,6 +11,7 @@ const suites: Record<string, () => Promise<unknown>> = {
   evaluate: () => import('./evaluate.ts').then((m) => m.run()),
   dashboard: () => import('./dashboard.ts').then((m) => m.run()),
   cost: () => import('./cost.ts').then((m) => m.run()),
+  batching: () => import('./batching.ts').then((m) => m.run()),
 };
 
 const name = process.argv[2];
