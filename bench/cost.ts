@@ -219,6 +219,7 @@ export async function run(): Promise<void> {
 
     const report = { busy: priced(busy), quiet: priced(quiet) };
     printReport(report, { busy, quiet });
+    console.log(`\n${markdownTable(report)}`);
     console.log(
       `quiet mix, pixel to notification (${quietLatency.crossings} hits that crossed a threshold): p50 ${quietLatency.p50} ms, p99 ${quietLatency.p99} ms` +
         `${batchingWindow === undefined ? '' : ` (batching window ${batchingWindow} s)`}`,
@@ -433,6 +434,29 @@ function priced(m: Measured) {
 }
 
 type Priced = ReturnType<typeof priced>;
+
+/** The same figures as a Markdown table, busy and quiet side by side, for docs/deploy.md and the README. */
+function markdownTable(report: { busy: Priced; quiet: Priced }): string {
+  const row = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  const parts = [report.busy.api, ...report.busy.lines].map((l) => l.part);
+  const dollars = (r: Priced, part: string) =>
+    `$${([r.api, ...r.lines].find((l) => l.part === part)?.dollars ?? 0).toFixed(3)}`;
+  return [
+    row(['Part, per million pixel events', 'busy', 'quiet']),
+    row(['---', '---:', '---:']),
+    ...parts.map((part) => row([part, dollars(report.busy, part), dollars(report.quiet, part)])),
+    row([
+      '**Total, function URL pixel**',
+      `**$${report.busy.functionUrl.toFixed(2)}**`,
+      `**$${report.quiet.functionUrl.toFixed(2)}**`,
+    ]),
+    row([
+      '**Total, HTTP API pixel**',
+      `**$${report.busy.httpApi.toFixed(2)}**`,
+      `**$${report.quiet.httpApi.toFixed(2)}**`,
+    ]),
+  ].join('\n');
+}
 
 function printReport(report: { busy: Priced; quiet: Priced }, measured: { busy: Measured; quiet: Measured }) {
   console.log(
