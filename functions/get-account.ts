@@ -23,7 +23,7 @@ async function getAccount(event: APIGatewayProxyEventV2): Promise<APIGatewayProx
       scores.context(
         id,
         models.map((m) => m.id),
-        false,
+        'display',
       ),
     ),
   );

@@ -28,7 +28,7 @@ async function getLead(event: APIGatewayProxyEventV2): Promise<APIGatewayProxySt
     scores.context(
       leadId,
       models.map((m) => m.id),
-      false,
+      'display',
     ),
     ledger.activitiesOf({ kind: 'lead', id: leadId }),
     directory.outcomesOf(leadId),

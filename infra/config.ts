@@ -85,7 +85,8 @@ export const StackConfigSchema = z.strictObject({
   pixelEndpoint: z.enum(['httpApi', 'functionUrl', 'cloudfront']).default('httpApi'),
   /**
    * Reserved concurrency of the pixel and redirect functions: the most instances a flood can run (and bill) at
-   * once; past it, hits are throttled (429). Unset: they share the account's pool (1,000 by default).
+   * once; past it, hits are throttled (429). Required with a function URL; unset behind the HTTP API, whose
+   * throttling caps them, they share the account's pool (1,000 by default).
    */
   publicConcurrency: z.number().int().min(1).max(10_000).optional(),
   /** A CloudFront-scope AWS WAF web ACL (created in us-east-1) for the distribution; `pixelEndpoint: cloudfront` only. */
@@ -136,6 +137,10 @@ export function stackConfig(context: (key: string) => unknown): StackConfig {
         .join('; ')}`,
     );
   }
+  if (parsed.data.pixelEndpoint !== 'httpApi' && parsed.data.publicConcurrency === undefined)
+    throw new StackConfigError(
+      `invalid Leadscore configuration: publicConcurrency: required with pixelEndpoint: ${parsed.data.pixelEndpoint} (a public function URL with no cap can take the account's whole concurrency, and its bill)`,
+    );
   if (parsed.data.pixelWebAclArn && parsed.data.pixelEndpoint !== 'cloudfront')
     throw new StackConfigError(
       'invalid Leadscore configuration: pixelWebAclArn: a web ACL attaches to the CloudFront distribution; set pixelEndpoint: cloudfront',

@@ -1,27 +1,24 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { distinct, isModelArtifact, type ModelFile, modelArtifact } from './model/artifact.ts';
+import { asModelArtifact, distinct, type ModelFile, modelArtifact, modelPaths } from './model/artifact.ts';
 import { compileModel } from './model/compile.ts';
-import { ModelError, parseModel } from './model/parse.ts';
+import { ModelError, parseModel, validateModel } from './model/parse.ts';
 import type { Model } from './model/schema.ts';
 
 export type { ModelFile };
 
 /**
  * Reads, validates and compiles model files (comma-separated): YAML or JSON as written, or the artifacts
- * writeModelArtifacts makes (already validated). A bad model stops the caller with every problem named. The CLI,
- * the local runtime and the stack read models this way; functions read artifacts only (shared/model/artifact.ts).
+ * writeModelArtifacts makes, whose document is validated again here. A bad model stops the caller with every
+ * problem named. The CLI, the local runtime and the stack read models this way; functions read artifacts only,
+ * without validating (shared/model/artifact.ts).
  */
 export function loadModelFiles(paths: string): ModelFile[] {
   return distinct(
-    paths
-      .split(',')
-      .map((p) => p.trim())
-      .filter(Boolean)
-      .map((path) => {
-        const { document, model } = validated(path);
-        return { path, document, model: compileModel(model) };
-      }),
+    modelPaths(paths).map((path) => {
+      const { document, model } = validated(path);
+      return { path, document, model: compileModel(model) };
+    }),
   );
 }
 
@@ -36,10 +33,7 @@ export function loadModels(paths: string) {
  */
 export function writeModelArtifacts(paths: string, dir: string): string {
   mkdirSync(dir, { recursive: true });
-  return paths
-    .split(',')
-    .map((p) => p.trim())
-    .filter(Boolean)
+  return modelPaths(paths)
     .map((path) => {
       const { document, model } = validated(path);
       const file = join(dir, `${basename(path).replace(/\.(ya?ml|json)$/, '')}.json`);
@@ -49,20 +43,11 @@ export function writeModelArtifacts(paths: string, dir: string): string {
     .join(',');
 }
 
-/** A model file's document and model: an artifact as it is (validated when it was made), anything else validated. */
+/** A model file's document and model, validated: an artifact's document as any other (it may be hand-edited, or old). */
 function validated(path: string): { document: unknown; model: Model } {
   const text = readFileSync(path, 'utf8');
-  const artifact = path.endsWith('.json') ? safeJson(text) : undefined;
-  if (isModelArtifact(artifact)) return artifact;
-  const result = parseModel(text, path);
+  const artifact = path.endsWith('.json') ? asModelArtifact(text) : undefined;
+  const result = artifact ? validateModel(artifact.document) : parseModel(text, path);
   if (!result.ok) throw new ModelError(path, result.problems);
   return result;
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }

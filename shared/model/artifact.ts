@@ -34,14 +34,8 @@ export function isModelArtifact(value: unknown): value is ModelArtifact {
 
 /** A model artifact's file, compiled; anything else is refused by name (a model file must be validated first). */
 export function readModelArtifact(path: string): ModelFile {
-  const text = readFileSync(path, 'utf8');
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    value = undefined;
-  }
-  if (!isModelArtifact(value))
+  const value = asModelArtifact(readFileSync(path, 'utf8'));
+  if (!value)
     throw new Error(
       `${path} is not a validated model artifact: functions take models as cdk synth and npm start write them (leadscore validate checks a model file)`,
     );
@@ -50,13 +44,25 @@ export function readModelArtifact(path: string): ModelFile {
 
 /** The models a function runs with (LEADSCORE_MODELS: comma-separated artifacts), each id once. */
 export function readModelArtifacts(paths: string): ModelFile[] {
-  return distinct(
-    paths
-      .split(',')
-      .map((p) => p.trim())
-      .filter(Boolean)
-      .map(readModelArtifact),
-  );
+  return distinct(modelPaths(paths).map(readModelArtifact));
+}
+
+/** The files of a comma-separated list (LEADSCORE_MODELS, --models). */
+export function modelPaths(paths: string): string[] {
+  return paths
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
+}
+
+/** An artifact, when the text is one; undefined for anything else. */
+export function asModelArtifact(text: string): ModelArtifact | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return isModelArtifact(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The compiled models a function runs with (see readModelArtifacts). */

@@ -115,14 +115,14 @@ async function scoreLead(
   now: number,
 ): Promise<void> {
   for (let attempt = 0; ; attempt++) {
-    // Eventually consistent the first time (every write below is conditional on the revision read), strongly
-    // consistent after a conflict. A profile read stale is refitted by refit-scores, which reads strongly
-    // consistent because it reacts to that very change.
-    const context = await parts.scores.context(
-      leadId,
-      parts.models.map((m) => m.id),
-      attempt > 0,
-    );
+    // Scores and profile eventually consistent the first time (every write below is conditional on the revision
+    // read), strongly after a conflict, and for a lead with no score yet: its first score's fit comes from this
+    // profile read, and refit-scores only refits scores that exist. A stale profile of a scored lead is refitted
+    // there, as it reacts to the change.
+    const ids = parts.models.map((m) => m.id);
+    let context = await parts.scores.context(leadId, ids, attempt > 0 ? 'strong' : 'scoring');
+    if (attempt === 0 && ids.some((id) => !context.scores.has(id)))
+      context = await parts.scores.context(leadId, ids, 'strong');
     if (context.erased) {
       // Recorded after the erasure's check and sweeps: it goes too.
       count('score.erased', await parts.ledger.erase({ kind: 'lead', id: leadId }));

@@ -46,13 +46,18 @@ export function scoreActivities(
 ): ScoreWrite | undefined {
   const state = rebuilt ?? (stored ? decodeState(model, stored.state) : emptyState());
   let changed = rebuilt !== undefined;
-  for (const activity of activities) changed = applyActivity(model, state, activity) || changed;
+  // One id, the last activity that changed the state: the score item and each history item carry it, and every
+  // id is a score item's bytes (a write unit per started kilobyte).
+  let last: string | undefined;
+  for (const activity of activities)
+    if (applyActivity(model, state, activity)) {
+      changed = true;
+      last = activity.eventId;
+    }
   if (!changed) return undefined;
   const cause: Cause = {
     kind: rebuilt ? 'rescore' : 'activity',
-    // One id, the batch's last: the score item and each history item carry it, and every id is a score item's
-    // bytes (a write unit per started kilobyte).
-    eventIds: activities.slice(-1).map((a) => a.eventId),
+    eventIds: last === undefined ? [] : [last],
   };
   const before = stored
     ? scoreWithFit(model, decodeState(model, stored.state), storedFit(model, stored), now)

@@ -28,37 +28,43 @@ export async function resolveSubjects(
   consistent = false,
 ): Promise<Map<string, Resolution>> {
   const result = new Map<string, Resolution>();
-  let pending = new Map(subjects.map((s) => [keys.subject(s), s]));
+  const cached = (key: Key) => `${table}\u0000${pkSk(key)}`;
+  // Each subject still on its way, with the kept alias that brought it here, if one did.
+  let pending = new Map(
+    subjects.map((s) => [keys.subject(s), { at: s, via: undefined as string | undefined }]),
+  );
   for (let hop = 0; pending.size > 0; hop++) {
     if (hop === MAX_HOPS) throw new Error(`aliases of ${[...pending.keys()].join(', ')} form a cycle`);
-    const wanted = [...pending.values()].flatMap((s) => [keys.alias(s), keys.erased(s)]);
     const found = new Map<string, Record<string, unknown>>();
     const unread = new Map<string, Key>();
-    for (const key of wanted) {
-      const known = consistent ? undefined : settled.get(pkSk(key));
-      if (known) found.set(pkSk(key), known);
-      else unread.set(pkSk(key), key);
-    }
-    // A tombstone settles its subject: its alias need not be read.
-    for (const s of pending.values()) if (found.has(pkSk(keys.erased(s)))) unread.delete(pkSk(keys.alias(s)));
+    for (const { at } of pending.values())
+      for (const key of [keys.erased(at), keys.alias(at)]) {
+        const known = consistent ? undefined : settled.get(cached(key));
+        if (known) found.set(pkSk(key), known);
+        // A tombstone settles its subject: its alias need not be read.
+        else if (!(key.sk === 'ALIAS' && found.has(pkSk(keys.erased(at))))) unread.set(pkSk(key), key);
+      }
     if (unread.size > 0) {
       const items = await batchGet(client, table, [...unread.values()], {
         projection: 'pk, sk, leadId',
         consistent,
       });
       for (const item of items) {
-        const key = pkSk(item as unknown as Key);
-        found.set(key, item);
+        found.set(pkSk(item as unknown as Key), item);
         if (settled.size >= SETTLED_MAX) settled.delete(settled.keys().next().value!);
-        settled.set(key, item);
+        settled.set(cached(item as unknown as Key), item);
       }
     }
-    const next = new Map<string, Subject>();
-    for (const [key, current] of pending) {
-      const alias = found.get(pkSk(keys.alias(current)));
-      if (found.has(pkSk(keys.erased(current)))) result.set(key, 'erased');
-      else if (alias) next.set(key, { kind: 'lead', id: String(alias.leadId) });
-      else result.set(key, current);
+    const next = new Map<string, { at: Subject; via: string | undefined }>();
+    for (const [key, { at, via }] of pending) {
+      const alias = found.get(pkSk(keys.alias(at)));
+      if (found.has(pkSk(keys.erased(at)))) result.set(key, 'erased');
+      else if (alias) {
+        // The lead a kept alias led to was merged on since: forget that alias, so the next read finds it
+        // repointed to the end of the chain rather than one hop more each time.
+        if (via) settled.delete(via);
+        next.set(key, { at: { kind: 'lead', id: String(alias.leadId) }, via: cached(keys.alias(at)) });
+      } else result.set(key, at);
     }
     pending = next;
   }

@@ -52,6 +52,13 @@ export const keys = {
   score(leadId: string, model: string): Key {
     return { pk: `LEAD#${leadId}`, sk: `SCORE#${model}` };
   },
+  /**
+   * What scoring reads of a lead in one Query: its profile and every score, from PROFILE to the last SCORE# key.
+   * Nothing else under a lead sorts between them (ALIASOF#, HIST#, OUTCOME# sort before PROFILE).
+   */
+  scoringContext(leadId: string): { pk: string; from: string; to: string } {
+    return { pk: keys.lead(leadId), from: keys.profile(leadId).sk, to: `${keys.score(leadId, '').sk}\uffff` };
+  },
   /** The decay index's partition: a model's due scores spread over DECAY_SHARDS shards by lead. */
   decayShard(model: string, leadId: string): string {
     return `DECAY#${model}#${fnv1a(leadId) % DECAY_SHARDS}`;

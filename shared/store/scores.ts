@@ -14,7 +14,7 @@ import { type Key, keys } from './keys.ts';
 /** Why a score changed: shown in score history and in notifications. */
 export interface Cause {
   kind: 'activity' | 'decay' | 'rescore' | 'profile';
-  /** The activity that changed it (the last of its batch), for the record. */
+  /** The activity that changed it (the last of its batch that did), for the record. */
   eventIds?: string[];
 }
 
@@ -88,30 +88,34 @@ export class ScoreStore {
   /**
    * Everything scoring needs about a lead: its profile and a score (or marker) per model in one Query of the
    * lead's partition, from PROFILE to the last SCORE# key (nothing else of a lead sorts between them; a read unit
-   * per 4 KB of both, where reading them by key costs a unit each), beside its tombstone. Strongly consistent
-   * unless `consistent` is false (half the read units), which is safe where every write it leads to is
-   * conditional on the score's revision, so a stale read only costs a retry.
+   * per 4 KB of both, where reading them by key costs a unit each), beside its tombstone.
+   * - `strong`: both strongly consistent.
+   * - `scoring`: profile and scores eventually consistent (half the read units), the tombstone strongly: every
+   *   score write is conditional on the revision read, so a stale score only costs a retry, but a late activity
+   *   that changes no score must still find its lead's erasure to be erased with it.
+   * - `display`: both eventually consistent.
    */
-  async context(leadId: string, models: string[], consistent = true): Promise<LeadContext> {
+  async context(
+    leadId: string,
+    models: string[],
+    reads: 'strong' | 'scoring' | 'display' = 'strong',
+  ): Promise<LeadContext> {
     const profile = keys.profile(leadId);
+    const range = keys.scoringContext(leadId);
     const [own, tombstone] = await Promise.all([
       this.client.send(
         new QueryCommand({
           TableName: this.tables.leads,
           KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-          ExpressionAttributeValues: {
-            ':pk': profile.pk,
-            ':from': profile.sk,
-            ':to': `${keys.score(leadId, '').sk}\uffff`,
-          },
-          ConsistentRead: consistent,
+          ExpressionAttributeValues: { ':pk': range.pk, ':from': range.from, ':to': range.to },
+          ConsistentRead: reads === 'strong',
         }),
       ),
       this.client.send(
         new GetCommand({
           TableName: this.tables.leads,
           Key: keys.erased({ kind: 'lead', id: leadId }),
-          ConsistentRead: consistent,
+          ConsistentRead: reads !== 'display',
         }),
       ),
     ]);

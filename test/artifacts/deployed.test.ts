@@ -267,6 +267,21 @@ describe('the deployed artifacts', () => {
       return items.length > 0 ? items : undefined;
     }, STREAM_MS);
     expect(stored.map((i) => i.eventId)).toEqual(['from-url']);
+
+    // A URL takes any method and path; a link scanner's HEAD or a stray path is refused, and records nothing.
+    const head = {
+      ...event,
+      queryStringParameters: { ...event.queryStringParameters, id: 'head' },
+      requestContext: { ...event.requestContext, http: { ...event.requestContext.http, method: 'HEAD' } },
+    };
+    const stray = {
+      ...event,
+      rawPath: '/favicon.ico',
+      queryStringParameters: { ...event.queryStringParameters, id: 'stray' },
+    };
+    const answers = await Promise.all([stack.invoke(fn('pixel'), head), stack.invoke(fn('pixel'), stray)]);
+    expect(answers.map((a) => JSON.parse((a as { payload: string }).payload).statusCode)).toEqual([405, 404]);
+    expect((await itemsUnder('activities', `LEAD#${lead}`)).map((i) => i.eventId)).toEqual(['from-url']);
   });
 
   it('bus events reach ingest-bus through the rule and are stored: an activity, a profile, an outcome', async () => {

@@ -28,6 +28,7 @@ describe('cdk-nag (AWS Solutions)', () => {
     { pixelEndpoint: 'functionUrl', publicConcurrency: 50 },
     {
       pixelEndpoint: 'cloudfront',
+      publicConcurrency: 20,
       pixelWebAclArn: 'arn:aws:wafv2:us-east-1:123456789012:global/webacl/leadscore/0a1b2c3d',
     },
   ])('finds nothing unacknowledged with the pixel served from %j', { timeout: 60_000 }, (context) => {

@@ -313,7 +313,12 @@ describe('tracking endpoint (pixelEndpoint)', () => {
 
   it('cloudfront: signed-only function URLs behind one distribution with the web ACL, open to nobody else', () => {
     const webAcl = 'arn:aws:wafv2:us-east-1:123456789012:global/webacl/leadscore/0a1b2c3d';
-    const t = synth({ stage: 'test', pixelEndpoint: 'cloudfront', pixelWebAclArn: webAcl });
+    const t = synth({
+      stage: 'test',
+      pixelEndpoint: 'cloudfront',
+      pixelWebAclArn: webAcl,
+      publicConcurrency: 20,
+    });
     t.resourcePropertiesCountIs('AWS::Lambda::Url', { AuthType: 'AWS_IAM' }, 2);
     t.resourceCountIs('AWS::CloudFront::OriginAccessControl', 1);
     t.hasResourceProperties('AWS::CloudFront::Distribution', {
@@ -326,15 +331,30 @@ describe('tracking endpoint (pixelEndpoint)', () => {
       }),
     });
     expect(permissionsOf(t).filter((p) => p.Principal === '*')).toEqual([]);
-    expect(
-      permissionsOf(t).filter((p) => p.Principal === 'cloudfront.amazonaws.com').length,
-    ).toBeGreaterThanOrEqual(2);
+    // Both permissions a function URL needs, for each function, from the distribution only.
+    const fromCloudFront = permissionsOf(t).filter((p) => p.Principal === 'cloudfront.amazonaws.com');
+    for (const handler of tracking) {
+      const id = Object.entries(t.toJSON().Resources as Record<string, Resource>).find(
+        ([, r]) =>
+          r.Type === 'AWS::Lambda::Function' && r.Properties.FunctionName === `leadscore-test-${handler}`,
+      )![0];
+      const url = Object.entries(t.toJSON().Resources as Record<string, Resource>).find(
+        ([, r]) => r.Type === 'AWS::Lambda::Url' && refId(r.Properties.TargetFunctionArn) === id,
+      )![0];
+      const mine = fromCloudFront.filter((p) => refId(p.FunctionName) === url);
+      expect(mine.map((p) => p.Action).sort(), handler).toEqual([
+        'lambda:InvokeFunction',
+        'lambda:InvokeFunctionUrl',
+      ]);
+      for (const p of mine) expect(JSON.stringify(p.SourceArn)).toContain('Distribution');
+    }
     expect(routeKeysOf(t)).not.toContain('GET /p.gif');
     expect(outputsOf(t)).toContain('DomainName');
   });
 
   it.each([
     [{ pixelEndpoint: 'lambda' }, /pixelEndpoint/],
+    [{ pixelEndpoint: 'functionUrl' }, /publicConcurrency: required with pixelEndpoint: functionUrl/],
     [{ publicConcurrency: 0 }, /publicConcurrency/],
     [
       { pixelWebAclArn: 'arn:aws:wafv2:us-east-1:123456789012:global/webacl/x/1' },

@@ -72,6 +72,26 @@ describe('resolving subjects on the pixel path', () => {
     expect((await resolveSubjects(client, table, [lead])).get('LEAD#later')).toBe('erased');
   });
 
+  it('forgets a kept alias whose lead was merged on, so the chain it led down does not grow with each merge', async () => {
+    // Prepare: w1 identified as cid, kept; then cid merged into dan, and w1's alias repointed, as a merge does
+    const visitor = { kind: 'anonymous', id: 'w1' } as const;
+    await put({ ...keys.alias(visitor), entity: 'alias', leadId: 'cid' });
+    await resolveSubjects(client, table, [visitor]);
+    await put({ ...keys.alias({ kind: 'lead', id: 'cid' }), entity: 'alias', leadId: 'dan' });
+    await put({ ...keys.alias(visitor), entity: 'alias', leadId: 'dan' });
+
+    // Act: once down the old chain (w1, cid, dan), then again
+    const through = await resolveSubjects(client, table, [visitor]);
+    asked.length = 0;
+    const again = await resolveSubjects(client, table, [visitor]);
+
+    // Assert: both answer dan; the second read w1's alias afresh and never went by cid
+    expect(through.get('ANON#w1')).toEqual({ kind: 'lead', id: 'dan' });
+    expect(again.get('ANON#w1')).toEqual({ kind: 'lead', id: 'dan' });
+    expect(asked).toContain(keys.alias(visitor).pk);
+    expect(asked).not.toContain(keys.alias({ kind: 'lead', id: 'cid' }).pk);
+  });
+
   it('reads everything afresh when asked for a strongly consistent answer', async () => {
     // Prepare
     const visitor = { kind: 'anonymous', id: 'v1' } as const;

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -41,6 +41,15 @@ describe('model artifacts: what the functions compile without validating', () =>
     expect(() => compiledModels(plain)).toThrow(
       /plain\.json is not a validated model artifact.*cdk synth and npm start/,
     );
+  });
+
+  it('validates an artifact outside the functions: a hand-edited one is refused with its problems', () => {
+    const [artifact] = writeModelArtifacts('models/default.yaml', join(dir, 'edited')).split(',');
+    const edited = JSON.parse(readFileSync(artifact!, 'utf8'));
+    edited.document.bands.levels = [];
+    writeFileSync(artifact!, JSON.stringify(edited));
+    expect(() => loadModelFiles(artifact!)).toThrow(/bands\.levels/);
+    expect(() => writeModelArtifacts(artifact!, join(dir, 'again'))).toThrow(/bands\.levels/);
   });
 
   it('writes an artifact of an artifact unchanged, so a runtime started twice in one process reads the same models', () => {
