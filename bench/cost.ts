@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { paginateScan } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
+import type { ACCESS_LOG_FIELDS } from '../infra/access-log.ts';
 import type { LedgerActivity } from '../shared/domain/activity.ts';
 import { type FunctionSpec, functionSpec } from '../shared/manifest.ts';
 import { signLeadToken } from '../shared/security/tokens.ts';
@@ -31,6 +32,17 @@ const LAST_NAMES = [
   'Ó Súilleabháin',
   'Kowalczyk',
 ];
+/** An access log line of a pixel hit, as the stack's format writes it (infra/access-log.ts), with typical values. */
+const TYPICAL_ACCESS: Record<keyof typeof ACCESS_LOG_FIELDS, string> = {
+  requestId: 'Cq1ZkgVbDoEEJ3g=',
+  ip: '203.0.113.7',
+  time: '1796029950123',
+  route: 'GET /p.gif',
+  status: '200',
+  bytes: '43',
+  ms: '12',
+};
+const ACCESS_LOG_LINE = JSON.stringify(TYPICAL_ACCESS);
 const BROWSER =
   'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36';
 
@@ -87,7 +99,8 @@ export async function run(): Promise<void> {
   const { startRuntime } = await import('../local/runtime.ts');
   const { counters } = await import('../shared/telemetry.ts');
   let deliveries = 0;
-  // Pixel to notification: from the last hit of a lead to its crossing's delivery, where a hit made one.
+  // Pixel to notification: from a lead's earliest hit not yet followed by a notification to the next one delivered,
+  // so a burst of hits measures from its first (the longest wait), not its last.
   const lastHit = new Map<string, number>();
   const latencies: number[] = [];
   const hook = createServer((req, res) => {
@@ -100,6 +113,7 @@ export async function run(): Promise<void> {
       const { leadId } = JSON.parse(JSON.parse(body).Message) as { leadId: string };
       const sent = lastHit.get(leadId);
       if (sent !== undefined) latencies.push(Date.now() - sent);
+      lastHit.delete(leadId);
       res.writeHead(200).end();
     });
   });
@@ -146,7 +160,7 @@ export async function run(): Promise<void> {
       refusedWrites: c['dynamodb.refusedConditionalWrites'] ?? 0,
       readUnits: c['dynamodb.readUnits'] ?? 0,
       snsPublishes: runtime.topic.usage.publishes,
-      snsDeliveries: deliveries,
+      snsDeliveries: runtime.topic.usage.deliveryAttempts,
     };
   };
   const drained = async () => {
@@ -206,7 +220,9 @@ export async function run(): Promise<void> {
     });
     const quiet = await mix('quiet', 12, QUIET_LEADS, async (urls) => {
       for (const url of urls) {
-        await hit(url, (lead) => lastHit.set(lead, Date.now()));
+        await hit(url, (lead) => {
+          if (!lastHit.has(lead)) lastHit.set(lead, Date.now());
+        });
         await new Promise((r) => setTimeout(r, QUIET_GAP_MS));
       }
     });
@@ -419,16 +435,24 @@ function priced(m: Measured) {
     },
   );
   const common = lines.reduce((s, l) => s + l.dollars, 0);
+  // Served by the HTTP API, each request also writes a line to the API's access log.
+  const accessLogBytes = m.apiRequests * (Buffer.byteLength(ACCESS_LOG_LINE) + 1);
   const api = {
     part: 'API Gateway (HTTP API)',
-    quantity: q(m.apiRequests, 'requests'),
-    dollars: m.apiRequests * PRICES.httpApiRequest * perMillion,
+    quantity: `${q(m.apiRequests, 'requests')}, and their access log lines (${Buffer.byteLength(ACCESS_LOG_LINE)} bytes each)`,
+    dollars:
+      (m.apiRequests * PRICES.httpApiRequest + (accessLogBytes / 1e9) * PRICES.logsIngestedGb) * perMillion,
   };
+  // Behind CloudFront (pixelEndpoint: cloudfront), each hit is a CloudFront request, and a WAF request if one is set.
+  const cloudfront = m.apiRequests * PRICES.cloudfrontHttpsRequest * perMillion;
+  const waf = m.apiRequests * PRICES.wafRequest * perMillion;
   return {
     lines,
     api,
     functionUrl: common,
     httpApi: common + api.dollars,
+    cloudfront: common + cloudfront,
+    cloudfrontWithWaf: common + cloudfront + waf,
     logBytesPerEvent: logBytes / m.events,
   };
 }
@@ -455,6 +479,11 @@ function markdownTable(report: { busy: Priced; quiet: Priced }): string {
       `**$${report.busy.httpApi.toFixed(2)}**`,
       `**$${report.quiet.httpApi.toFixed(2)}**`,
     ]),
+    row([
+      'Total, function URLs behind CloudFront (with a WAF)',
+      `$${report.busy.cloudfront.toFixed(2)} ($${report.busy.cloudfrontWithWaf.toFixed(2)})`,
+      `$${report.quiet.cloudfront.toFixed(2)} ($${report.quiet.cloudfrontWithWaf.toFixed(2)})`,
+    ]),
   ].join('\n');
 }
 
@@ -471,6 +500,9 @@ function printReport(report: { busy: Priced; quiet: Priced }, measured: { busy: 
       `${'total, HTTP API pixel'.padEnd(26)} ${r.httpApi.toFixed(2).padStart(12)}  (goal on the busy mix: <= 2.50)`,
     );
     console.log(
+      `${'total, CloudFront + URL'.padEnd(26)} ${r.cloudfront.toFixed(2).padStart(12)}  (${r.cloudfrontWithWaf.toFixed(2)} with a WAF)`,
+    );
+    console.log(
       `${'total, function URL pixel'.padEnd(26)} ${r.functionUrl.toFixed(2).padStart(12)}  (goal on the busy mix: <= 1.50)`,
     );
   }
@@ -479,7 +511,12 @@ function printReport(report: { busy: Priced; quiet: Priced }, measured: { busy: 
 function summary(m: Measured, r: Priced) {
   return {
     events: m.events,
-    dollarsPerMillion: { httpApi: round(r.httpApi), functionUrl: round(r.functionUrl) },
+    dollarsPerMillion: {
+      httpApi: round(r.httpApi),
+      functionUrl: round(r.functionUrl),
+      cloudfront: round(r.cloudfront),
+      cloudfrontWithWaf: round(r.cloudfrontWithWaf),
+    },
     parts: Object.fromEntries([r.api, ...r.lines].map((l) => [l.part, round(l.dollars, 3)])),
     writeUnitsPerEvent: round((m.writeUnits + m.refusedWrites) / m.events),
     writeUnitsPerEventBy: Object.fromEntries(

@@ -1,4 +1,5 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, TimeZone } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpApi, HttpMethod, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
@@ -36,6 +37,7 @@ import { HTTP_DELIVERY_POLICY } from '../shared/notify/delivery.ts';
 import { scheduledDecay } from '../shared/scoring/schedule.ts';
 import { ACTIVITIES_TABLE, LEADS_TABLE } from '../shared/store/tables.ts';
 import { STREAM_CONSUMERS } from '../shared/streams.ts';
+import { ACCESS_LOG_FIELDS } from './access-log.ts';
 import type { StackConfig } from './config.ts';
 import { bundledModels, LeadscoreFunction, type Resources } from './functions.ts';
 import { Operations } from './operations.ts';
@@ -135,7 +137,10 @@ export class LeadscoreStack extends Stack {
       stageName: '$default',
       autoDeploy: true,
       throttle: config.throttle,
-      accessLogSettings: { destination: new LogGroupLogDestination(accessLogs) },
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(accessLogs),
+        format: AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
+      },
     });
     // Tracking hits go to the HTTP API unless the configuration serves them from function URLs (below).
     const tracking = new Set(FUNCTIONS.filter((f) => f.tracking).map((f) => f.handler));
