@@ -145,6 +145,8 @@ function coldStart(dir: string): Promise<{ init: number; total: number }> {
         env: {
           PATH: process.env.PATH,
           AWS_REGION: 'us-east-1',
+          // Lambda sets it; the functions run as they do there (zod without compiled parsers, shared/config.ts).
+          AWS_LAMBDA_FUNCTION_NAME: 'leadscore-bench',
           AWS_ACCESS_KEY_ID: 'bench',
           AWS_SECRET_ACCESS_KEY: 'bench',
           ACTIVITIES_TABLE: 'activities',

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -131,6 +131,13 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     persisted(options.inMemory ? undefined : join(dataDir, 'signing-secret'), () =>
       randomBytes(32).toString('base64url'),
     );
+  // What an in-memory runtime puts in the system's temporary directory, removed when it stops.
+  const scratch: string[] = [];
+  const temporary = (prefix: string) => {
+    const dir = mkdtempSync(join(tmpdir(), prefix));
+    scratch.push(dir);
+    return dir;
+  };
   const dynamodb = await startDynamoDbLocal({
     dataDir: options.inMemory ? undefined : join(dataDir, 'dynamodb'),
   });
@@ -141,9 +148,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   ]);
 
   // The dashboard is static files, built once here (the stack builds them into its function's bundle).
-  const dashboardDir = options.inMemory
-    ? mkdtempSync(join(tmpdir(), 'leadscore-dashboard-'))
-    : join(dataDir, 'dashboard');
+  const dashboardDir = options.inMemory ? temporary('leadscore-dashboard-') : join(dataDir, 'dashboard');
   await buildDashboard(dashboardDir);
 
   // A key id of this run's own: the local SNS endpoint takes only what its handlers sign with it.
@@ -168,7 +173,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     // Validated here and written as the artifacts the handlers read, as `cdk synth` bundles them.
     LEADSCORE_MODELS: writeModelArtifacts(
       options.models ?? process.env.LEADSCORE_MODELS ?? 'models/default.yaml',
-      join(options.inMemory ? mkdtempSync(join(tmpdir(), 'leadscore-models-')) : dataDir, 'models'),
+      join(options.inMemory ? temporary('leadscore-models-') : dataDir, 'models'),
     ),
     // As the stack sets them: the names of the functions each invokes (the sweep itself, the job worker).
     ...Object.fromEntries(
@@ -531,6 +536,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       await Promise.all(pollers.map((p) => p.stop()));
       await new Promise<void>((done) => closeServer(server, done));
       await dynamodb.stop();
+      for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
     },
   };
 }

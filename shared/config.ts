@@ -1,9 +1,10 @@
 import * as z from 'zod';
 import { type FunctionSpec, functionNameVariable, functionSpec } from './manifest.ts';
 
-// zod compiles each object schema into a function on its first parse; a cold start parses most schemas once (its
-// configuration, its models, a request), so compiling costs more than it saves: some 25 ms of every start-up.
-z.config({ jitless: true });
+// zod compiles each object schema into a function on its first parse. In Lambda, where a cold start parses most
+// schemas once (its configuration, a request), compiling costs more than it saves: some 25 ms of every start-up.
+// The CLI and the local runtime, which parse the same schemas many times over, keep it.
+if (process.env.AWS_LAMBDA_FUNCTION_NAME) z.config({ jitless: true });
 
 /**
  * What every handler reads from its environment, validated once at start-up. A missing or malformed variable

@@ -1,21 +1,20 @@
-import type { LambdaClient } from '@aws-sdk/client-lambda';
+import { lazily } from './lazy.ts';
 
-let lambda:
-  | Promise<{ client: LambdaClient; InvokeCommand: typeof import('@aws-sdk/client-lambda').InvokeCommand }>
-  | undefined;
+// Loaded on first use, not at cold start: only work that outgrows one invocation needs it.
+const lambda = lazily(() =>
+  import('@aws-sdk/client-lambda').then(({ LambdaClient, InvokeCommand }) => ({
+    client: new LambdaClient({}),
+    InvokeCommand,
+  })),
+);
 
 /**
  * Invokes a function asynchronously (InvocationType Event): Lambda queues the payload, answers 202, and retries
  * and keeps a failure as the function's EventInvokeConfig says. The local runtime serves the same Invoke API;
- * the SDK finds it through its own AWS_ENDPOINT_URL_LAMBDA. The client is loaded on first use, not at cold start:
- * only work that outgrows one invocation needs it.
+ * the SDK finds it through its own AWS_ENDPOINT_URL_LAMBDA.
  */
 export async function invokeAsync(functionName: string, payload: unknown): Promise<void> {
-  lambda ??= import('@aws-sdk/client-lambda').then(({ LambdaClient, InvokeCommand }) => ({
-    client: new LambdaClient({}),
-    InvokeCommand,
-  }));
-  const { client, InvokeCommand } = await lambda;
+  const { client, InvokeCommand } = await lambda();
   const out = await client.send(
     new InvokeCommand({
       FunctionName: functionName,

@@ -1,4 +1,4 @@
-import type { SNSClient } from '@aws-sdk/client-sns';
+import { lazily } from '../lazy.ts';
 import { messageAttributes, type Notification } from './notifications.ts';
 
 /** Where notifications go. Publishing throws unless the message was accepted, so the stream retries it. */
@@ -12,18 +12,17 @@ export interface Publisher {
  */
 export class SnsPublisher implements Publisher {
   private readonly topicArn: string;
-  private sns:
-    | Promise<{ client: SNSClient; PublishCommand: typeof import('@aws-sdk/client-sns').PublishCommand }>
-    | undefined;
+  private readonly sns = lazily(() =>
+    import('@aws-sdk/client-sns').then(({ SNSClient, PublishCommand }) => ({
+      client: new SNSClient({}),
+      PublishCommand,
+    })),
+  );
   constructor(topicArn: string) {
     this.topicArn = topicArn;
   }
   async publish(notification: Notification): Promise<void> {
-    this.sns ??= import('@aws-sdk/client-sns').then(({ SNSClient, PublishCommand }) => ({
-      client: new SNSClient({}),
-      PublishCommand,
-    }));
-    const { client, PublishCommand } = await this.sns;
+    const { client, PublishCommand } = await this.sns();
     const out = await client.send(
       new PublishCommand({
         TopicArn: this.topicArn,
