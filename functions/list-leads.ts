@@ -133,35 +133,7 @@ async function listLeads(event: APIGatewayProxyEventV2): Promise<APIGatewayProxy
     }
   }
   const counts = counting && Object.fromEntries(await counting);
-  const leads = (await scores.scoresAt(taken)).map(
-    ({
-      leadId,
-      score,
-      grade,
-      band,
-      flags,
-      lastActivityAt,
-      updatedAt,
-      name,
-      email,
-      company,
-      title,
-      reason,
-    }) => ({
-      leadId,
-      ...(name && { name }),
-      ...(email && { email }),
-      ...(company && { company }),
-      ...(title && { title }),
-      ...(reason && { reason }),
-      score,
-      grade,
-      band,
-      flags,
-      lastActivityAt,
-      updatedAt,
-    }),
-  );
+  const leads = await scores.listedAt(taken);
   return json(200, {
     model: model.id,
     ...(query.data.band && { band: query.data.band }),

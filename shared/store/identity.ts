@@ -25,7 +25,7 @@ export async function resolveSubjects(
     const wanted = [...pending.values()].flatMap((s) => [keys.alias(s), keys.erased(s)]);
     const unique = [...new Map(wanted.map((k) => [pkSk(k), k])).values()];
     const found = new Map(
-      (await batchGet(client, table, unique, { projection: 'pk, sk, leadId', consistent })).map((i) => [
+      (await batchGet(client, table, unique, { projection: ['pk', 'sk', 'leadId'], consistent })).map((i) => [
         pkSk(i as unknown as Key),
         i,
       ]),
