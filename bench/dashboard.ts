@@ -16,8 +16,9 @@ const LOADS = Number(process.env.BENCH_LOADS ?? 7);
 const DAY = 86_400_000;
 
 /**
- * The dashboard on the local runtime holding LEADS scored leads: the size of what the page loads (gzipped), and
- * the time from navigation to the ranked list on screen (the first view), in headless Chromium, LOADS times.
+ * The dashboard on the local runtime holding LEADS scored leads: the size of what the page loads (gzipped), the
+ * time from navigation to the ranked list on screen (the first view), and from a search's last keystroke to its
+ * first matches on screen, in headless Chromium, LOADS times each.
  * The scores are written straight to the leads table as the score handler writes them (scored by the engine from
  * synthetic traffic), which is what the first view reads.
  */
@@ -124,8 +125,13 @@ export async function run(): Promise<void> {
       await page.close();
     }
     // A search as someone types it: from the last keystroke to the results on screen, which includes the page's
-    // 250 ms pause for more typing. One e-mail domain: some 20 leads in 100,000, spread over every band.
+    // 250 ms pause for more typing. One e-mail domain: some 20 leads in 100,000, spread over every band. A search
+    // answers with the first matches it finds and the page asks on by itself, saying "searching more…" meanwhile:
+    // this times the first matches on screen (or the answer that there are none), not the end of the search, and
+    // reports how many rows were up then and how often the page was still searching.
     const searches: number[] = [];
+    const firstRows: number[] = [];
+    let partial = 0;
     for (let i = 0; i < LOADS; i++) {
       const page = await context.newPage();
       await page.goto(`${runtime.url}/dashboard#/leads`);
@@ -138,6 +144,8 @@ export async function run(): Promise<void> {
       await answered;
       await page.waitForSelector('body[data-ready="leads"]');
       searches.push(Math.round((await page.evaluate(() => performance.now())) - started));
+      firstRows.push(await page.locator('#leads tbody tr').count());
+      if ((await page.locator('#status').textContent())?.includes('searching more')) partial++;
       await page.close();
     }
     searches.sort((a, b) => a - b);
@@ -151,10 +159,16 @@ export async function run(): Promise<void> {
       `first view (navigation to the ranked list on screen), ${LOADS} loads: p50 ${p50} ms, worst ${times.at(-1)} ms (goal < 1000 ms)`,
     );
     console.log(
-      `search (last keystroke to results on screen, 250 ms pause included), ${LOADS} searches: p50 ${percentile(searches, 50)} ms, worst ${searches.at(-1)} ms (goal < 1000 ms)`,
+      `search (last keystroke to the first matches on screen, 250 ms pause included), ${LOADS} searches: p50 ${percentile(searches, 50)} ms, worst ${searches.at(-1)} ms (goal < 1000 ms); rows then ${firstRows.join(', ')}, still searching on in ${partial}`,
     );
     record('dashboard', {
-      searchMs: { p50: percentile(searches, 50), worst: searches.at(-1), searches: LOADS },
+      searchMs: {
+        p50: percentile(searches, 50),
+        worst: searches.at(-1),
+        searches: LOADS,
+        firstRows,
+        partial,
+      },
       leads: items.length,
       gzippedBytes: gzipped,
       files: sizes,
