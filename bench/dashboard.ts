@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { loadModels } from '../shared/models.ts';
@@ -14,10 +14,13 @@ import { fmt, percentile, record } from './report.ts';
 const LEADS = Number(process.env.BENCH_LEADS ?? 10_000);
 const LOADS = Number(process.env.BENCH_LOADS ?? 7);
 const DAY = 86_400_000;
+/** How long the bench waits, at most, for other work on the machine to ease off before it measures. */
+const QUIET_WAIT_MS = Number(process.env.BENCH_QUIET_WAIT_MS ?? 300_000);
 
 /**
- * The dashboard on the local runtime holding LEADS scored leads: the size of what the page loads (gzipped), and
- * the time from navigation to the ranked list on screen (the first view), in headless Chromium, LOADS times.
+ * The dashboard on the local runtime holding LEADS scored leads: the size of what the page loads (gzipped), the
+ * time from navigation to the ranked list on screen (the first view), and from a search's last keystroke to its
+ * first matches on screen, in headless Chromium, LOADS times each.
  * The scores are written straight to the leads table as the score handler writes them (scored by the engine from
  * synthetic traffic), which is what the first view reads.
  */
@@ -67,6 +70,11 @@ export async function run(): Promise<void> {
       last = now;
     }
     console.log(`  streams drained after ${((Date.now() - loading) / 1000).toFixed(0)} s`);
+    // Timings on a busy two-core machine measure the other work: wait for the load to fall to the cores, a while.
+    for (const by = Date.now() + QUIET_WAIT_MS; loadavg()[0]! > cpus().length && Date.now() < by; )
+      await new Promise((r) => setTimeout(r, 5000));
+    const loadBefore = Number(loadavg()[0]!.toFixed(2));
+    console.log(`  load average ${loadBefore} as the measurements start`);
 
     const sizes = await Promise.all(
       ['app.js', 'app.css', ''].map(async (f) => {
@@ -124,8 +132,15 @@ export async function run(): Promise<void> {
       await page.close();
     }
     // A search as someone types it: from the last keystroke to the results on screen, which includes the page's
-    // 250 ms pause for more typing. One e-mail domain: some 20 leads in 100,000, spread over every band.
+    // 250 ms pause for more typing. One e-mail domain: some 20 leads in 100,000, spread over every band. A search
+    // answers with the first matches it finds and the page asks on by itself, saying "searching more…" meanwhile:
+    // this times the first matches on screen (or the answer that there are none), not the end of the search, and
+    // reports how many rows were up then and how often the page was still searching, and each query's time (how
+    // deep a domain's first match lies in the ranking varies).
     const searches: number[] = [];
+    const byQuery: Record<string, number> = {};
+    const firstRows: number[] = [];
+    let partial = 0;
     for (let i = 0; i < LOADS; i++) {
       const page = await context.newPage();
       await page.goto(`${runtime.url}/dashboard#/leads`);
@@ -138,6 +153,9 @@ export async function run(): Promise<void> {
       await answered;
       await page.waitForSelector('body[data-ready="leads"]');
       searches.push(Math.round((await page.evaluate(() => performance.now())) - started));
+      byQuery[q] = searches.at(-1)!;
+      firstRows.push(await page.locator('#leads tbody tr').count());
+      if ((await page.locator('#status').textContent())?.includes('searching more')) partial++;
       await page.close();
     }
     searches.sort((a, b) => a - b);
@@ -151,11 +169,23 @@ export async function run(): Promise<void> {
       `first view (navigation to the ranked list on screen), ${LOADS} loads: p50 ${p50} ms, worst ${times.at(-1)} ms (goal < 1000 ms)`,
     );
     console.log(
-      `search (last keystroke to results on screen, 250 ms pause included), ${LOADS} searches: p50 ${percentile(searches, 50)} ms, worst ${searches.at(-1)} ms (goal < 1000 ms)`,
+      `search (last keystroke to the first matches on screen, 250 ms pause included), ${LOADS} searches: p50 ${percentile(searches, 50)} ms, worst ${searches.at(-1)} ms (goal < 1000 ms); rows then ${firstRows.join(', ')}, still searching on in ${partial}; by query ${Object.entries(
+        byQuery,
+      )
+        .map(([q, ms]) => `${q} ${ms} ms`)
+        .join(', ')}`,
     );
     record('dashboard', {
-      searchMs: { p50: percentile(searches, 50), worst: searches.at(-1), searches: LOADS },
+      searchMs: {
+        p50: percentile(searches, 50),
+        worst: searches.at(-1),
+        searches: LOADS,
+        firstRows,
+        partial,
+        byQuery,
+      },
       leads: items.length,
+      loadAverage: { before: loadBefore, after: Number(loadavg()[0]!.toFixed(2)) },
       gzippedBytes: gzipped,
       files: sizes,
       firstViewMs: { p50, worst: times.at(-1), loads: LOADS },

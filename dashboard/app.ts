@@ -116,6 +116,7 @@ const ago = (iso?: string) => {
         ? `${Math.round(s / 3600)} h ago`
         : `${Math.round(s / 86400)} d ago`;
 };
+const leads = (n: number) => `${n.toLocaleString('en')} ${n === 1 ? 'lead' : 'leads'}`;
 const bandTag = (band: string) => `<span class="band band-${esc(band)}">${esc(band)}</span>`;
 
 // ---------- charts (SVG) ----------
@@ -261,10 +262,56 @@ const lineKind = (l: BreakdownLine) =>
 
 const countsCache = new Map<string, Record<string, { count: number; more?: boolean }>>();
 
+interface LeadPage {
+  model: string;
+  leads: LeadRow[];
+  nextCursor?: string;
+}
+/** A page of the ranked list; without a model, the API's first (the one the list opens on). */
+const leadPage = (p: { model?: string; band?: string; q?: string; cursor?: string; limit: number }) =>
+  api<LeadPage>(
+    `/v1/leads?${new URLSearchParams(
+      Object.entries(p).flatMap(([k, v]) => (v === undefined || v === '' ? [] : [[k, String(v)]])),
+    )}`,
+  );
+const PAGE = 50;
+/**
+ * A search answers with the first matches each read finds (or after its budget with none): the page asks on by
+ * itself, showing rows as they come, for at most this many requests (up to 20,000 index entries each) before it
+ * leaves the rest to Next.
+ */
+const SEARCH_REQUESTS = 10;
+
+const row = (l: LeadRow) => `<tr class="lead" data-lead="${esc(l.leadId)}">
+  <td data-label="Lead"><a href="#/lead/${encodeURIComponent(l.leadId)}">${esc(who(l))}</a>${l.name && l.email ? `<div class="muted small">${esc(l.email)}</div>` : ''}</td>
+  <td data-label="Company" class="company">${esc(l.company ?? '–')}</td>
+  <td data-label="Title">${esc(l.title ?? '–')}</td>
+  <td data-label="Score" class="num score">${l.score.toFixed(1)}</td>
+  <td data-label="Grade">${esc(l.grade)}</td>
+  <td data-label="Band">${bandTag(l.band)}</td>
+  <td data-label="Flags">${l.flags.map(flagChip).join(' ')}</td>
+  <td data-label="Why now">${esc(l.reason ?? '–')}</td>
+  <td data-label="Last activity" title="${esc(when(l.lastActivityAt))}">${ago(l.lastActivityAt)}</td></tr>`;
+
 async function leadsView(params: URLSearchParams): Promise<void> {
-  const all = await models();
-  const model = params.get('model') ?? all[0]?.model ?? '';
   const band = params.get('band') ?? '';
+  const opened = {
+    q: params.get('q') ?? '',
+    cursor: params.get('cursor') ?? '',
+    trail: (params.get('trail') ?? '').split(',').filter(Boolean),
+  };
+  // The first page is asked for alongside the models, not after them: the list needs the model only by name.
+  const [all, first] = await Promise.all([
+    models(),
+    leadPage({
+      model: params.get('model') ?? undefined,
+      band,
+      q: opened.q,
+      cursor: opened.cursor,
+      limit: PAGE,
+    }),
+  ]);
+  const model = first.model;
   const levels =
     all
       .find((m) => m.model === model)
@@ -273,14 +320,16 @@ async function leadsView(params: URLSearchParams): Promise<void> {
   view.innerHTML = `<h1>Leads</h1>
     <form class="toolbar" role="search" id="search">
       <label>Model <select id="model">${all.map((m) => `<option ${m.model === model ? 'selected' : ''}>${esc(m.model)}</option>`).join('')}</select></label>
-      <label class="grow">Search <input id="q" type="search" autocomplete="off" value="${esc(params.get('q') ?? '')}" placeholder="name, e-mail, company or lead id"></label>
+      <label class="grow">Search <input id="q" type="search" autocomplete="off" value="${esc(opened.q)}" placeholder="name, e-mail, company or lead id"></label>
     </form>
     <nav class="bands" aria-label="Bands"></nav>
     <div class="card"><div id="status" role="status" class="muted">Loading leads…</div>
     <table id="leads" class="list"><thead><tr><th>Lead</th><th>Company</th><th>Title</th><th class="num">Score</th><th>Grade</th><th>Band</th><th>Flags</th><th>Why now</th><th>Last activity</th></tr></thead><tbody></tbody></table>
     <nav class="pager" aria-label="Pages"></nav></div>`;
+  const table = view.querySelector('#leads')!;
   const tbody = view.querySelector('tbody')!;
   const status = view.querySelector('#status')!;
+  const pager = view.querySelector('nav.pager')!;
   const input = view.querySelector('#q') as HTMLInputElement;
   const link = (p: Record<string, string | undefined>) =>
     `#/leads?${new URLSearchParams(Object.entries({ model, ...p }).filter((e): e is [string, string] => !!e[1]))}`;
@@ -304,60 +353,64 @@ async function leadsView(params: URLSearchParams): Promise<void> {
   };
 
   // A fresh open counts again; paging keeps the counts it has.
-  if (!params.get('cursor')) countsCache.delete(model);
+  if (!opened.cursor) countsCache.delete(model);
   let loaded = 0;
-  const load = async (q: string, cursor: string, trail: string[]) => {
+  /**
+   * Draws a page as its answers come: a search's rows appear as each read finds them, below the ones before (the
+   * reads go down the ranking), and the status says while it searches on. The list counts as shown once a rep has
+   * rows to act on, or the answer that there are none.
+   */
+  const load = async (q: string, cursor: string, trail: string[], answer?: Promise<LeadPage>) => {
     const mine = ++loaded;
-    view.querySelector('#leads')!.setAttribute('aria-busy', 'true');
-    const query = new URLSearchParams({
-      model,
-      limit: '50',
-      ...(band && { band }),
-      ...(q && { q }),
-      ...(cursor && { cursor }),
-    });
-    const page = await api<{
-      leads: LeadRow[];
-      nextCursor?: string;
-    }>(`/v1/leads?${query}`);
-    if (mine !== loaded || !tbody.isConnected) return; // a later keystroke won
-    tabs(q);
-    tbody.innerHTML = page.leads
-      .map(
-        (l) => `<tr class="lead" data-lead="${esc(l.leadId)}">
-          <td data-label="Lead"><a href="#/lead/${encodeURIComponent(l.leadId)}">${esc(who(l))}</a>${l.name && l.email ? `<div class="muted small">${esc(l.email)}</div>` : ''}</td>
-          <td data-label="Company" class="company">${esc(l.company ?? '–')}</td>
-          <td data-label="Title">${esc(l.title ?? '–')}</td>
-          <td data-label="Score" class="num score">${l.score.toFixed(1)}</td>
-          <td data-label="Grade">${esc(l.grade)}</td>
-          <td data-label="Band">${bandTag(l.band)}</td>
-          <td data-label="Flags">${l.flags.map(flagChip).join(' ')}</td>
-          <td data-label="Why now">${esc(l.reason ?? '–')}</td>
-          <td data-label="Last activity" title="${esc(when(l.lastActivityAt))}">${ago(l.lastActivityAt)}</td></tr>`,
-      )
-      .join('');
-    status.textContent =
-      page.leads.length > 0
-        ? `${page.leads.length} leads on this page${q ? ` matching “${q}”` : ''}`
-        : q
-          ? page.nextCursor
-            ? `No match for “${q}” among the leads searched so far: search further with Next.`
-            : `No lead’s name, e-mail, company or id contains “${q}”. Try part of an e-mail or the start of an id.`
-          : 'No leads here yet. Send activities (POST /v1/events), or open the demo site that npm start prints, and they appear within seconds.';
-    const prev = trail.at(-1);
-    view.querySelector('nav.pager')!.innerHTML = `${
-      cursor
-        ? `<a id="prev" href="${link({ band, q, cursor: prev, trail: trail.slice(0, -1).join(',') })}">← Previous</a>`
-        : ''
-    }${
-      page.nextCursor
-        ? `<a id="next" href="${link({ band, q, cursor: page.nextCursor, trail: [...trail, cursor].join(',') })}">Next →</a>`
-        : ''
-    }`;
-    view.querySelector('#leads')!.removeAttribute('aria-busy');
-    performance.mark('leadscore:first-view');
-    if (!countsCache.has(model)) await count(q).catch(() => undefined);
-    document.body.dataset.ready = 'leads';
+    table.setAttribute('aria-busy', 'true');
+    let shown = 0;
+    let ready: Promise<void> | undefined;
+    let at = cursor;
+    for (let requests = 1; ; requests++) {
+      const page = await (answer ?? leadPage({ model, band, q, cursor: at, limit: PAGE - shown }));
+      answer = undefined;
+      if (mine !== loaded || !tbody.isConnected) return; // a later keystroke won
+      if (requests === 1) {
+        tabs(q);
+        tbody.innerHTML = '';
+      }
+      tbody.insertAdjacentHTML('beforeend', page.leads.map(row).join(''));
+      shown += page.leads.length;
+      const next = page.nextCursor;
+      const searching = !!q && !!next && shown < PAGE && requests < SEARCH_REQUESTS;
+      status.textContent = searching
+        ? shown > 0
+          ? `${leads(shown)} so far matching “${q}”, searching more…`
+          : `Searching for “${q}”…`
+        : shown > 0
+          ? q && next && shown < PAGE
+            ? `${leads(shown)} matching “${q}” among the leads searched so far: search further with Next.`
+            : `${leads(shown)} on this page${q ? ` matching “${q}”` : ''}`
+          : q
+            ? next
+              ? `No match for “${q}” among the leads searched so far: search further with Next.`
+              : `No lead’s name, e-mail, company or id contains “${q}”. Try part of an e-mail or the start of an id.`
+            : 'No leads here yet. Send activities (POST /v1/events), or open the demo site that npm start prints, and they appear within seconds.';
+      if (!ready && (shown > 0 || !searching)) {
+        performance.mark('leadscore:first-view');
+        ready = (countsCache.has(model) ? Promise.resolve() : count(q).catch(() => undefined)).then(() => {
+          if (mine === loaded) document.body.dataset.ready = 'leads';
+        });
+      }
+      if (searching) {
+        at = next!;
+        continue;
+      }
+      const prev = trail.at(-1);
+      pager.innerHTML = `${
+        cursor
+          ? `<a id="prev" href="${link({ band, q, cursor: prev, trail: trail.slice(0, -1).join(',') })}">← Previous</a>`
+          : ''
+      }${next ? `<a id="next" href="${link({ band, q, cursor: next, trail: [...trail, cursor].join(',') })}">Next →</a>` : ''}`;
+      table.removeAttribute('aria-busy');
+      break;
+    }
+    await ready;
   };
 
   view.querySelector('#model')!.addEventListener('change', (e) => {
@@ -372,14 +425,11 @@ async function leadsView(params: URLSearchParams): Promise<void> {
       // The address follows the search without a new history entry or a re-render that would lose the focus.
       history.replaceState(null, '', link({ band, q }));
       delete document.body.dataset.ready;
+      pager.innerHTML = '';
       void load(q, '', []).catch(showError);
     }, 250);
   });
-  await load(
-    params.get('q') ?? '',
-    params.get('cursor') ?? '',
-    (params.get('trail') ?? '').split(',').filter(Boolean),
-  );
+  await load(opened.q, opened.cursor, opened.trail, Promise.resolve(first));
 }
 
 function showError(error: unknown): void {

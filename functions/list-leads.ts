@@ -22,6 +22,11 @@ const Query = z.object({
 /** Rank index entries one search request reads at most (about 150 bytes each: some 375 read units at worst). */
 const SEARCH_BUDGET = 20_000;
 /**
+ * Entries a search reads at a time. A request answers after the first read that finds a match, so a rep sees the
+ * highest-ranked matches while the page searches on from the cursor, instead of waiting for the whole budget.
+ */
+const SEARCH_STEP = 2_000;
+/**
  * Counts per band stop here ("1,000+"): counting reads every entry counted, and a morning list needs to know that a
  * band is big, not how big. At 10,000 the first view over 100,000 leads outran the function's timeout locally.
  */
@@ -46,7 +51,8 @@ const Cursor = z.strictObject({
  * GET /v1/leads?model=&band=&q=&limit=&cursor=: leads ranked by score, highest first, within one band or across all
  * (top band first), a page at a time, with who they are (name, e-mail, company, title) and why now. `q` keeps
  * leads whose name, e-mail, company or id contains it: a filter on the rank index's small entries, band by band,
- * at most SEARCH_BUDGET entries a request (docs/data-model.md). Scores are as last written.
+ * answering with the first matches found (a short page and a cursor to search on), or after SEARCH_BUDGET entries
+ * with none (docs/data-model.md). Scores are as last written.
  */
 async function listLeads(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
   const query = Query.safeParse(event.queryStringParameters ?? {});
@@ -99,13 +105,13 @@ async function listLeads(event: APIGatewayProxyEventV2): Promise<APIGatewayProxy
   walk: for (const [i, band] of from.entries()) {
     let key = i === 0 ? cursor?.key : undefined;
     for (;;) {
-      // Without a search one read returns the page; with one, reads go on in large steps until the page is full or
-      // the budget is spent, and the cursor says where to search on.
+      // Without a search one read returns the page; with one, reads go on a step at a time until a step finds
+      // something or the budget is spent, and the cursor says where to search on.
       const room = limit - taken.length;
       const page = await scores.rankedKeys(
         model.id,
         band,
-        search ? Math.min(2_000, SEARCH_BUDGET - read) : room,
+        search ? Math.min(SEARCH_STEP, SEARCH_BUDGET - read) : room,
         key,
         search,
       );
@@ -117,51 +123,21 @@ async function listLeads(event: APIGatewayProxyEventV2): Promise<APIGatewayProxy
         next = { band, key: { pk, sk, rankKey, rankScore } };
         break walk;
       }
-      if (page.next && taken.length < limit) {
-        if (search && read < SEARCH_BUDGET) {
-          key = page.next as RankKey;
-          continue;
-        }
-        next = { band, key: page.next as RankKey };
-        break walk;
+      if (!page.next) break;
+      if (search && taken.length === 0 && read < SEARCH_BUDGET) {
+        key = page.next as RankKey;
+        continue;
       }
-      break;
+      next = { band, key: page.next as RankKey };
+      break walk;
     }
-    if (taken.length === limit || (search && read >= SEARCH_BUDGET)) {
+    if (taken.length === limit || (search && (taken.length > 0 || read >= SEARCH_BUDGET))) {
       next = i + 1 < from.length ? { band: from[i + 1]! } : undefined;
       break;
     }
   }
   const counts = counting && Object.fromEntries(await counting);
-  const leads = (await scores.scoresAt(taken)).map(
-    ({
-      leadId,
-      score,
-      grade,
-      band,
-      flags,
-      lastActivityAt,
-      updatedAt,
-      name,
-      email,
-      company,
-      title,
-      reason,
-    }) => ({
-      leadId,
-      ...(name && { name }),
-      ...(email && { email }),
-      ...(company && { company }),
-      ...(title && { title }),
-      ...(reason && { reason }),
-      score,
-      grade,
-      band,
-      flags,
-      lastActivityAt,
-      updatedAt,
-    }),
-  );
+  const leads = await scores.listedAt(taken);
   return json(200, {
     model: model.id,
     ...(query.data.band && { band: query.data.band }),

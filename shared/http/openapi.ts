@@ -183,7 +183,7 @@ const OPERATIONS: Record<string, Operation> = {
     query: {
       model: 'model id (default: the first in force)',
       band: 'one band only',
-      q: 'keep leads whose name, e-mail, company or id contains this (case-insensitive); a search reads at most 20,000 index entries a request, so a page may come back short with a nextCursor to search on',
+      q: 'keep leads whose name, e-mail, company or id contains this (case-insensitive); a search answers with the first matches it finds, or after 20,000 index entries with none, so a page may come back short with a nextCursor to search on',
       limit: '1-200 (default 50)',
       cursor: 'from the previous page',
       counts: "true: add each band's count (up to 1,000; each counted entry is read)",

@@ -39,14 +39,21 @@ export async function batchWrite(
   );
 }
 
-/** Reads keys in batches of 100, every key eventually answered; returns the items found. */
+/**
+ * Reads keys in batches of 100, every key eventually answered; returns the items found, with only the `projection`
+ * attributes when given (named through placeholders, so a reserved word such as `name` needs no care).
+ */
 export async function batchGet(
   client: DynamoDBDocumentClient,
   table: string,
   wanted: Key[],
-  options: { consistent?: boolean; projection?: string } = {},
+  options: { consistent?: boolean; projection?: readonly string[] } = {},
 ): Promise<Record<string, unknown>[]> {
   const found: Record<string, unknown>[] = [];
+  const projection = options.projection && {
+    ProjectionExpression: options.projection.map((_, i) => `#p${i}`).join(', '),
+    ExpressionAttributeNames: Object.fromEntries(options.projection.map((a, i) => [`#p${i}`, a])),
+  };
   for (let i = 0; i < wanted.length; i += 100) {
     await untilProcessed(
       wanted.slice(i, i + 100).map((k) => ({ ...k })),
@@ -57,7 +64,7 @@ export async function batchGet(
               [table]: {
                 Keys: pending,
                 ...(options.consistent && { ConsistentRead: true }),
-                ...(options.projection && { ProjectionExpression: options.projection }),
+                ...projection,
               },
             },
           }),

@@ -46,7 +46,7 @@ export async function resolveSubjects(
       }
     if (unread.size > 0) {
       const items = await batchGet(client, table, [...unread.values()], {
-        projection: 'pk, sk, leadId',
+        projection: ['pk', 'sk', 'leadId'],
         consistent,
       });
       for (const item of items) {

@@ -59,6 +59,26 @@ export interface ScoreItem {
   decayDueAt?: string | undefined;
 }
 
+/**
+ * What the ranked list shows of a score, in the order it shows it: read by projection, so a page of 50 does not
+ * carry each lead's engine state (some 3 KB a lead) from DynamoDB to the function.
+ */
+const LISTED = [
+  'leadId',
+  'name',
+  'email',
+  'company',
+  'title',
+  'reason',
+  'score',
+  'grade',
+  'band',
+  'flags',
+  'lastActivityAt',
+  'updatedAt',
+] as const;
+export type ListedScore = Pick<ScoreItem, (typeof LISTED)[number]>;
+
 /** A rank index entry: the score's key and its place (also where a page of the index starts). */
 export interface RankKey {
   pk: string;
@@ -320,24 +340,25 @@ export class ScoreStore {
   }
 
   /**
-   * The scores behind rank index keys, in the keys' order. A score that left its band since the index was read
-   * is left out: it is listed under its new band.
+   * What the ranked list shows of the scores behind rank index keys, in the keys' order. A score that left its band
+   * since the index was read is left out: it is listed under its new band.
    */
-  async scoresAt(rankKeys: RankKey[]): Promise<ScoreItem[]> {
+  async listedAt(rankKeys: RankKey[]): Promise<ListedScore[]> {
     const found = new Map(
       (
         await batchGet(
           this.client,
           this.tables.leads,
           rankKeys.map(({ pk, sk }) => ({ pk, sk })),
+          { projection: ['pk', 'sk', 'entity', 'rankKey', ...LISTED] },
         )
       ).map((i) => [`${i.pk}|${i.sk}`, i]),
     );
     return rankKeys.flatMap((k) => {
       const item = found.get(`${k.pk}|${k.sk}`);
-      return item?.entity === 'score' && item.rankKey === k.rankKey
-        ? [normalise(item as unknown as ScoreItem)]
-        : [];
+      if (item?.entity !== 'score' || item.rankKey !== k.rankKey) return [];
+      const listed = Object.fromEntries(LISTED.flatMap((a) => (item[a] === undefined ? [] : [[a, item[a]]])));
+      return [{ ...listed, flags: listed.flags ?? [] } as ListedScore];
     });
   }
 

@@ -141,7 +141,8 @@ describe('the dashboard', () => {
       const answered = page.waitForResponse((r) => new URL(r.url()).searchParams.get('q') === q);
       await page.fill('#q', q);
       await answered;
-      await page.waitForSelector('body[data-ready="leads"]');
+      // Shown at the first matches; every match once the page has stopped searching on.
+      await page.waitForSelector('body[data-ready="leads"] #leads:not([aria-busy])');
       return rowIds();
     };
     expect(await search(company)).toEqual(hot);
