@@ -99,9 +99,9 @@ export async function run(): Promise<void> {
   const { startRuntime } = await import('../local/runtime.ts');
   const { counters } = await import('../shared/telemetry.ts');
   let deliveries = 0;
-  // Pixel to notification: from a lead's earliest hit not yet followed by a notification to the next one delivered,
-  // so a burst of hits measures from its first (the longest wait), not its last.
-  const lastHit = new Map<string, number>();
+  // Pixel to notification: from the hit a notification names as its cause (the activity that changed the score)
+  // to that notification's delivery.
+  const sentAt = new Map<string, number>();
   const latencies: number[] = [];
   const hook = createServer((req, res) => {
     let body = '';
@@ -110,10 +110,9 @@ export async function run(): Promise<void> {
     });
     req.on('end', () => {
       deliveries++;
-      const { leadId } = JSON.parse(JSON.parse(body).Message) as { leadId: string };
-      const sent = lastHit.get(leadId);
+      const { cause } = JSON.parse(JSON.parse(body).Message) as { cause: { eventIds?: string[] } };
+      const sent = sentAt.get(cause.eventIds?.[0] ?? '');
       if (sent !== undefined) latencies.push(Date.now() - sent);
-      lastHit.delete(leadId);
       res.writeHead(200).end();
     });
   });
@@ -220,9 +219,7 @@ export async function run(): Promise<void> {
     });
     const quiet = await mix('quiet', 12, QUIET_LEADS, async (urls) => {
       for (const url of urls) {
-        await hit(url, (lead) => {
-          if (!lastHit.has(lead)) lastHit.set(lead, Date.now());
-        });
+        await hit(url, (eventId) => sentAt.set(eventId, Date.now()));
         await new Promise((r) => setTimeout(r, QUIET_GAP_MS));
       }
     });
@@ -268,9 +265,9 @@ export async function run(): Promise<void> {
 }
 
 /** A hit the way a browser makes it: the GIF is read whole. */
-async function hit(url: string, sent?: (leadId: string) => void): Promise<void> {
-  const [path, ua, leadId] = url.split('\u0000') as [string, string, string];
-  sent?.(leadId);
+async function hit(url: string, sent?: (eventId: string) => void): Promise<void> {
+  const [path, ua, eventId] = url.split('\u0000') as [string, string, string];
+  sent?.(eventId);
   const response = await fetch(path, { headers: { 'user-agent': ua } });
   await response.arrayBuffer();
   if (response.status !== 200) throw new Error(`pixel answered ${response.status}`);
@@ -278,8 +275,8 @@ async function hit(url: string, sent?: (leadId: string) => void): Promise<void> 
 
 /**
  * The synthetic mix's pixel traffic: page views (people's and crawlers') and e-mail opens, in time order, each
- * a pixel URL signed for its lead (an e-mail open's token names its e-mail), then its user agent and its lead,
- * each after a NUL.
+ * a pixel URL signed for its lead (an e-mail open's token names its e-mail), then its user agent and its event
+ * id, each after a NUL.
  */
 function pixelHits(mix: string, leads: SyntheticLead[], secret: string): string[] {
   const now = Date.now();
@@ -299,7 +296,7 @@ function pixelHits(mix: string, leads: SyntheticLead[], secret: string): string[
     const query = new URLSearchParams({ t: token, id: `${mix}-${a.eventId}` });
     if (a.type === 'page_view') query.set('u', `https://www.example.com${a.properties?.path ?? '/'}`);
     const ua = String(a.properties?.userAgent ?? BROWSER);
-    return `/p.gif?${query}\u0000${ua}\u0000${mix}-${a.leadId}`;
+    return `/p.gif?${query}\u0000${ua}\u0000${mix}-${a.eventId}`;
   });
 }
 
