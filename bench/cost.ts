@@ -97,7 +97,19 @@ export async function run(): Promise<void> {
 
   // Imported only now: the handlers' logger and metrics read the settings above when first loaded.
   const { startRuntime } = await import('../local/runtime.ts');
-  const { counters } = await import('../shared/telemetry.ts');
+  const { counters, metrics } = await import('../shared/telemetry.ts');
+  const { Metrics } = await import('@aws-lambda-powertools/metrics');
+  // Every handler shares this process and so one Metrics buffer, which any function's end-of-invocation flush would
+  // print: another function's counts, split into many small lines. In Lambda each function has its own container,
+  // so each invocation flushes only what it counted. Here each invocation gets its own buffer, flushed the same way.
+  const ownMetrics = new AsyncLocalStorage<InstanceType<typeof Metrics>>();
+  const addMetric = metrics.addMetric.bind(metrics);
+  metrics.addMetric = (...args) => {
+    const own = ownMetrics.getStore();
+    if (own) own.addMetric(...args);
+    else addMetric(...args);
+    return metrics;
+  };
   let deliveries = 0;
   // Pixel to notification: from the hit a notification names as its cause (the activity that changed the score)
   // to that notification's delivery.
@@ -131,9 +143,14 @@ export async function run(): Promise<void> {
         u.invocations++;
         u.records += event?.Records?.length ?? 0;
         const started = performance.now();
+        const own = new Metrics({
+          namespace: 'Leadscore',
+          serviceName: `leadscore-${functionSpec(name).handler}`,
+        });
         try {
-          return await invocation.run(u, () => fn(event, context));
+          return await invocation.run(u, () => ownMetrics.run(own, () => fn(event, context)));
         } finally {
+          if (own.hasStoredMetrics()) invocation.run(u, () => own.publishStoredMetrics());
           const ms = performance.now() - started;
           u.durationMs += ms;
           u.billedMs += Math.ceil(ms);
@@ -240,7 +257,10 @@ export async function run(): Promise<void> {
     const sizes = await scoreItemSizes(runtime.dynamodbEndpoint, runtime.tables.leads);
     console.log(
       `\nscore items: ${fmt(sizes.items)}, p50 ${sizes.p50} bytes, p99 ${sizes.p99}, largest ${sizes.max}; ` +
-        `${(sizes.underOneKB * 100).toFixed(1)} % under 1 KB (goal: 99 %)`,
+        `${(sizes.underOneKB * 100).toFixed(1)} % under 1 KB (goal: 99 %); ` +
+        `bytes of an item over 1 KB: ${Object.entries(sizes.overOneKBBytesBy)
+          .map(([name, bytes]) => `${name} ${bytes}`)
+          .join(', ')}`,
     );
     record('cost', {
       ...(batchingWindow !== undefined && { batchingWindowSeconds: batchingWindow }),
@@ -323,6 +343,9 @@ async function scoreItemSizes(endpoint: string, table: string) {
   const { documentClient } = await import('../shared/store/dynamo.ts');
   const client = documentClient(endpoint);
   const sizes: number[] = [];
+  // Where the bytes of the items over 1 KB are, attribute by attribute: what to shrink to bring them under.
+  const over = new Map<string, number>();
+  let overItems = 0;
   for await (const page of paginateScan(
     { client },
     {
@@ -331,7 +354,14 @@ async function scoreItemSizes(endpoint: string, table: string) {
       ExpressionAttributeValues: { ':score': 'score' },
     },
   ))
-    for (const item of page.Items ?? []) sizes.push(itemSize(item));
+    for (const item of page.Items ?? []) {
+      const size = itemSize(item);
+      sizes.push(size);
+      if (size <= 1024) continue;
+      overItems++;
+      for (const [name, value] of Object.entries(item))
+        over.set(name, (over.get(name) ?? 0) + itemSize({ [name]: value }));
+    }
   client.destroy();
   sizes.sort((a, b) => a - b);
   return {
@@ -340,6 +370,11 @@ async function scoreItemSizes(endpoint: string, table: string) {
     p99: percentile(sizes, 99),
     max: sizes.at(-1) ?? 0,
     underOneKB: round(sizes.filter((b) => b <= 1024).length / Math.max(1, sizes.length), 4),
+    overOneKBBytesBy: Object.fromEntries(
+      [...over]
+        .sort(([, a], [, b]) => b - a)
+        .map(([name, bytes]) => [name, Math.round(bytes / Math.max(1, overItems))]),
+    ),
   };
 }
 
