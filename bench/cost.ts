@@ -471,9 +471,11 @@ function priced(m: Measured) {
   const accessLogBytes = m.apiRequests * (Buffer.byteLength(ACCESS_LOG_LINE) + 1);
   const api = {
     part: 'API Gateway (HTTP API)',
-    quantity: `${q(m.apiRequests, 'requests')}, and their access log lines (${Buffer.byteLength(ACCESS_LOG_LINE)} bytes each)`,
+    quantity: `${q(m.apiRequests, 'requests')}, and their access log lines (${Buffer.byteLength(ACCESS_LOG_LINE)} bytes each, Infrequent Access class)`,
     dollars:
-      (m.apiRequests * PRICES.httpApiRequest + (accessLogBytes / 1e9) * PRICES.logsIngestedGb) * perMillion,
+      (m.apiRequests * PRICES.httpApiRequest +
+        (accessLogBytes / 1e9) * PRICES.logsIngestedGbInfrequentAccess) *
+      perMillion,
   };
   // Behind CloudFront (pixelEndpoint: cloudfront), each hit is a CloudFront request, and a WAF request if one is set.
   const cloudfront = m.apiRequests * PRICES.cloudfrontHttpsRequest * perMillion;

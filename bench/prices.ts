@@ -30,8 +30,10 @@ export const PRICES = {
   snsPublish: 0.5 / 1e6,
   /** SNS, per HTTP/S delivery attempt. */
   snsHttpDelivery: 0.6 / 1e6,
-  /** CloudWatch Logs, per GB ingested (standard class). */
+  /** CloudWatch Logs, per GB ingested (Standard class: the functions' log groups). */
   logsIngestedGb: 0.5,
+  /** CloudWatch Logs, per GB ingested (Infrequent Access class: the HTTP API's access log). */
+  logsIngestedGbInfrequentAccess: 0.25,
   /** CloudFront, per HTTPS request (North America and Europe); only if you put it in front of a function URL. */
   cloudfrontHttpsRequest: 0.01 / 1e4,
   /** AWS WAF, per request inspected by a web ACL, plus $5 a month per ACL and $1 per rule. */

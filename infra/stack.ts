@@ -16,7 +16,7 @@ import {
   StartingPosition,
 } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { LogGroup, LogGroupClass, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import {
   ContextAttribute,
   Schedule,
@@ -123,8 +123,13 @@ export class LeadscoreStack extends Stack {
     };
 
     // The HTTP API: every route of the shared route table, to its handler. API keys are checked by the handlers.
+    // Its access log is one line per request, every pixel hit included, and only ever searched (Logs Insights):
+    // the Infrequent Access class ingests it at half the price. It has no metric or subscription filters and no
+    // Live Tail, which nothing here uses on it (the functions' own log groups, which carry the EMF metrics, stay
+    // Standard).
     const accessLogs = new LogGroup(this, 'ApiAccessLogs', {
       logGroupName: `/aws/http-api/${name('api')}`,
+      logGroupClass: LogGroupClass.INFREQUENT_ACCESS,
       retention: config.logRetentionDays as RetentionDays,
       removalPolicy: RemovalPolicy.DESTROY,
     });

@@ -192,6 +192,19 @@ describe('HTTP API', () => {
     });
   });
 
+  it('writes its access log to an Infrequent Access log group, as the cost benchmark prices it', () => {
+    const stage = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'))[0]!;
+    const destination = stage.Properties.AccessLogSettings.DestinationArn['Fn::GetAtt'][0] as string;
+    expect(template.toJSON().Resources[destination]).toMatchObject({
+      Type: 'AWS::Logs::LogGroup',
+      Properties: { LogGroupClass: 'INFREQUENT_ACCESS' },
+    });
+    // The functions' log groups carry the EMF metrics, which only the Standard class turns into metrics.
+    for (const group of Object.values(template.findResources('AWS::Logs::LogGroup')))
+      if (group !== template.toJSON().Resources[destination])
+        expect(group.Properties.LogGroupClass ?? 'STANDARD').toBe('STANDARD');
+  });
+
   it.each(ROUTES)('$method $path: its function ends before API Gateway gives up on it', (route) => {
     const timeout = functionNamed(route.handler).props.Timeout as number;
     expect(timeout).toBeLessThan(HTTP_INTEGRATION_LIMIT_SECONDS);
