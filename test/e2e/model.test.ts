@@ -306,7 +306,15 @@ async function step(op: Op, ref: Reference, real: Real): Promise<void> {
       expect(await status(await api('/local/events', { method: 'POST', json: { Entries: entries } }))).toBe(
         200,
       );
-      ref.record(subject, `b${op.event}`);
+      if (ref.record(subject, `b${op.event}`) === 'recorded') {
+        // The bus hands the event to ingest-bus asynchronously, as EventBridge does: the sequence goes on once it
+        // is recorded, as the next request of a client that waited for it would.
+        const at = ref.resolve(subject);
+        const pk = at.startsWith('LEAD#') ? `LEAD#${real.id(at)}` : `ANON#${real.id(at)}`;
+        await until(async () =>
+          (await itemsUnder('activities', pk)).some((i) => i.eventId === `b${op.event}`) ? true : undefined,
+        );
+      }
       return;
     }
     case 'identify': {
@@ -410,6 +418,22 @@ async function scanFor(prefix: string): Promise<Record<string, unknown>[]> {
 
 /** After a sequence: the stored state is the reference's, once the streams have caught up. */
 async function verify(ref: Reference, real: Real): Promise<void> {
+  // Every ledger holds exactly the reference's events; an aliased, merged or erased id holds none. A tracking hit
+  // for a lead merged away or erased lands under the id its token names until scoring moves or erases it: wait.
+  const subjects = [...Array(LEADS).keys()].map(L).concat([...Array(VISITORS).keys()].map(V));
+  const ledgers = async () => {
+    for (const subject of subjects) {
+      const pk = subject.startsWith('LEAD#') ? `LEAD#${real.id(subject)}` : `ANON#${real.id(subject)}`;
+      const stored = (await itemsUnder('activities', pk)).map((i) => String(i.eventId)).sort();
+      const expected = ref.resolve(subject) === subject ? [...(ref.ledger.get(subject) ?? [])].sort() : [];
+      if (JSON.stringify(stored) !== JSON.stringify(expected))
+        return `ledger of ${subject}: ${JSON.stringify(stored)}, expected ${JSON.stringify(expected)}`;
+    }
+    return undefined;
+  };
+  await until(async () => ((await ledgers()) === undefined ? true : undefined), 30_000).catch(async () => {
+    throw new Error((await ledgers()) ?? 'ledgers did not settle');
+  });
   for (let i = 0; i < LEADS; i++) {
     const expected = ref.read(i);
     const response = await api(`/v1/leads/${real.lead(i)}`);
@@ -431,14 +455,6 @@ async function verify(ref: Reference, real: Real): Promise<void> {
     expect(body.outcomes.map((o) => o.outcome).sort(), `GET lead ${i}: outcomes`).toEqual(
       [...(ref.outcomes.get(expected.lead)?.values() ?? [])].sort(),
     );
-  }
-  // Every ledger holds exactly the reference's events; an aliased, merged or erased id holds none.
-  const subjects = [...Array(LEADS).keys()].map(L).concat([...Array(VISITORS).keys()].map(V));
-  for (const subject of subjects) {
-    const pk = subject.startsWith('LEAD#') ? `LEAD#${real.id(subject)}` : `ANON#${real.id(subject)}`;
-    const stored = (await itemsUnder('activities', pk)).map((i) => String(i.eventId)).sort();
-    const expected = ref.resolve(subject) === subject ? [...(ref.ledger.get(subject) ?? [])].sort() : [];
-    expect(stored, `ledger of ${subject}`).toEqual(expected);
   }
   // Scores: a live lead with scoring activity has a score equal to a full recompute of its ledger, and is ranked;
   // a merged or erased one has none, and is not.
