@@ -18,7 +18,8 @@ const GIF: APIGatewayProxyStructuredResultV2 = {
 
 /**
  * GET /p.gif: always the GIF. A hit that cannot be recorded is logged and counted, never shown to the page; a
- * duplicate and a dropped hit (an erased lead) are counted too.
+ * duplicate and a dropped hit (an erased visitor) are counted too. A lead's hit is recorded under the lead its
+ * token names, with no identity read: scoring moves it on if that lead was merged away, or erases it if erased.
  */
 async function trackPixel(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
   const now = Date.now();
@@ -35,7 +36,7 @@ async function trackPixel(event: APIGatewayProxyEventV2): Promise<APIGatewayProx
     return GIF;
   }
   try {
-    const [result] = await recordActivities(ledger, [hit.activity], 'pixel', now);
+    const [result] = await recordActivities(ledger, [hit.activity], 'pixel', now, 'visitors');
     // A recorded hit counts nothing, so it prints nothing: a metric line per hit would cost more in log ingestion
     // than the hit's compute. Recorded hits are the function's invocations less the counts below; a crawler's
     // recorded hit is flagged in the ledger (bot, botReason), not counted here, for the same reason.

@@ -50,6 +50,7 @@ async function followLink(event: APIGatewayProxyEventV2): Promise<APIGatewayProx
         ],
         'redirect',
         now,
+        'visitors',
       );
     } catch (error) {
       count('redirect.failed');

@@ -119,6 +119,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   {
     handler: 'pixel',
     trigger: http(get('/p.gif', false)),
+    // Reads only a visitor's identity (alias and tombstone); a lead's, named by its signed token, scoring reads.
     uses: {
       activities: { actions: ['PutItem'] },
       leads: { actions: ['BatchGetItem'] },
@@ -132,9 +133,10 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   {
     handler: 'redirect',
     trigger: http(get('/r', false)),
+    // A click is always a lead's (its signed token names it): recorded without an identity read, which scoring
+    // does (shared/ingest/record.ts).
     uses: {
       activities: { actions: ['PutItem'] },
-      leads: { actions: ['BatchGetItem'] },
       signingSecret: true,
     },
     memoryMb: 256,

@@ -23,6 +23,16 @@ export function subjectOf(activity: LedgerActivity): Subject {
 }
 
 /**
+ * Whose identity a request resolves before it records: every subject's (the API and the bus, which answer
+ * `dropped` for an erased lead), or only visitors' (tracking hits, which answer with a GIF or a redirect whatever
+ * happens). A tracking hit for a lead is recorded under the lead its signed token names, with no read: scoring
+ * resolves that lead once per stream batch, strongly, and moves what a merged-away lead received to the lead it
+ * was merged into, or erases what an erased lead received (shared/scoring/stream.ts). A visitor's hits are still
+ * resolved here: an identified visitor keeps sending them, and moving each one would cost more than the read.
+ */
+export type Resolving = 'every subject' | 'visitors';
+
+/**
  * Records accepted activities in the ledger: each under the lead its subject resolves to (aliases from identify
  * and merges), none for an erased lead, each eventId once per lead. Writes run a few at a time.
  */
@@ -31,10 +41,15 @@ export async function recordActivities(
   activities: LedgerActivity[],
   source: Source,
   nowMs: number,
+  resolving: Resolving = 'every subject',
 ): Promise<RecordResult[]> {
-  const resolved = await ledger.resolve(activities.map(subjectOf));
+  const subjects = activities.map(subjectOf);
+  const resolved = await ledger.resolve(
+    resolving === 'visitors' ? subjects.filter((s) => s.kind === 'anonymous') : subjects,
+  );
   return mapLimited(activities, 16, async (activity): Promise<RecordResult> => {
-    const target = resolved.get(keys.subject(subjectOf(activity)))!;
+    const subject = subjectOf(activity);
+    const target = resolved.get(keys.subject(subject)) ?? subject;
     if (target === 'erased')
       return { eventId: activity.eventId, status: 'dropped', reason: 'the lead was erased', writeUnits: 0 };
     try {

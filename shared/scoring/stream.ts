@@ -108,6 +108,28 @@ async function settleVisitor(parts: ScoringParts, visitor: string): Promise<void
   }
 }
 
+/**
+ * Where a lead's activities go when the hits that brought them were not resolved: to the lead it was merged into
+ * (moved, and scored there as they arrive again), or away with its erasure. Strongly consistent, so a merge or
+ * erasure that committed before this read is seen. False when the lead is itself: score it here.
+ */
+async function settleLead(parts: ScoringParts, leadId: string): Promise<boolean> {
+  const subject = { kind: 'lead', id: leadId } as const;
+  const resolved = (await parts.ledger.resolve([subject], true)).get(`LEAD#${leadId}`);
+  if (resolved === 'erased') {
+    count('score.erased', await parts.ledger.erase(subject));
+    return true;
+  }
+  if (resolved === undefined || resolved.id === leadId) return false;
+  try {
+    count('score.lead-moved', await parts.ledger.move(subject, resolved.id, Date.now()));
+  } catch (error) {
+    if (!(error instanceof LeadErased)) throw error;
+    count('score.erased', await parts.ledger.erase(subject));
+  }
+  return true;
+}
+
 async function scoreLead(
   parts: ScoringParts,
   leadId: string,
@@ -128,10 +150,16 @@ async function scoreLead(
       count('score.erased', await parts.ledger.erase({ kind: 'lead', id: leadId }));
       return;
     }
-    if (context.merged) {
-      // Its activities are being moved to the lead it was merged into, and are scored there as they arrive.
-      count('score.merged');
-      return;
+    // A tracking hit names its lead without resolving it (shared/ingest/record.ts): a lead merged away (its markers
+    // still here, or gone after a day with its profile) may have received one, which belongs to the lead it was
+    // merged into. A lead with a profile or a score was never merged away.
+    if (context.merged || (context.scores.size === 0 && context.attributes === undefined)) {
+      if (await settleLead(parts, leadId)) return;
+      if (context.merged) {
+        // Its activities are being moved to the lead it was merged into, and are scored there as they arrive.
+        count('score.merged');
+        return;
+      }
     }
     let conflict = false;
     // Read the lead's ledger at most once, and only if some model's stored state must be rebuilt.

@@ -438,9 +438,9 @@ describe('the deployed artifacts', () => {
     expect((await api(`/v1/leads/${uniqueId('nobody')}`, { method: 'DELETE' })).status).toBe(404);
   }, 300_000);
 
-  it('identify moves a visitor’s ledger to its lead; a merge moves the rest; a visitor’s late event follows', async () => {
-    // Prepare: the surviving lead's profile first (the older profile survives), a visitor's page view, then the
-    // other lead's profile, outcome and activity.
+  it('identify moves a visitor’s ledger to its lead; a merge moves the rest; late hits of the visitor and the merged lead follow', async () => {
+    // Prepare: the surviving lead's profile first (the older profile survives), a visitor's page view (through the
+    // bundled pixel, which resolves a visitor), then the other lead's profile, outcome and activity.
     const survivor = uniqueId('keep');
     const merged = uniqueId('merge');
     const visitor = uniqueId('visitor');
@@ -456,7 +456,12 @@ describe('the deployed artifacts', () => {
       api(`/v1/leads/${lead}/attributes`, { method: 'PUT', json: { attributes } });
     const send = (event: object) => api('/v1/events', { method: 'POST', json: { events: [event] } });
     expect((await put(survivor, { email: `${survivor}@keep.test` })).status).toBe(200);
-    expect((await send(view('v1'))).status).toBe(200);
+    const pixel = (query: string) =>
+      fetch(`${stack.apiUrl}/p.gif?${query}`, { headers: { 'user-agent': BROWSER_UA } });
+    expect(
+      (await pixel(`a=${visitor}&id=v1&u=${encodeURIComponent('https://www.example.com/pricing')}`)).status,
+    ).toBe(200);
+    expect((await itemsUnder('activities', `ANON#${visitor}`)).map((a) => a.eventId)).toEqual(['v1']);
     expect((await put(merged, { company: 'Merged Ltd' })).status).toBe(200);
     const won = { outcome: 'won', occurredAt };
     expect((await api(`/v1/leads/${merged}/outcomes`, { method: 'POST', json: won })).status).toBe(201);
@@ -499,6 +504,20 @@ describe('the deployed artifacts', () => {
         const moved = await itemsUnder('activities', `LEAD#${survivor}`);
         const left = await itemsUnder('activities', `ANON#${visitor}`);
         return left.length === 0 && moved.some((a) => a.eventId === 'v2') ? moved : undefined;
+      },
+      STREAM_MS,
+      lastError('score-activities'),
+    );
+
+    // The merged-away lead opens an old e-mail: its token names it, the pixel writes the hit under it unresolved,
+    // and the bundled scorer moves it to the survivor.
+    const token = signLeadToken(stack.signingSecret, { l: merged, x: Math.floor(Date.now() / 1000) + 3600 });
+    expect((await pixel(`t=${encodeURIComponent(token)}&id=open-1`)).status).toBe(200);
+    await until(
+      async () => {
+        const moved = await itemsUnder('activities', `LEAD#${survivor}`);
+        const left = await itemsUnder('activities', `LEAD#${merged}`);
+        return left.length === 0 && moved.some((a) => a.eventId === 'open-1') ? moved : undefined;
       },
       STREAM_MS,
       lastError('score-activities'),

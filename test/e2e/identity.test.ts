@@ -1,5 +1,7 @@
+import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { api, itemsUnder, uniqueId, until } from '../helpers/runtime.ts';
+import { signLeadToken } from '../../shared/security/tokens.ts';
+import { api, BROWSER_UA, db, itemsUnder, runtime, uniqueId, until } from '../helpers/runtime.ts';
 
 const now = () => new Date().toISOString();
 
@@ -148,6 +150,76 @@ describe('identity as one graph', () => {
       });
       expect(held).toHaveLength(erase ? 0 : 11);
     }
+  });
+
+  describe('a tracking hit names its lead unresolved, and scoring settles it', () => {
+    const openPixel = (leadId: string, eventId: string) => {
+      const t = signLeadToken(runtime.signingSecret, {
+        l: leadId,
+        m: 'news',
+        x: Math.floor(Date.now() / 1000) + 600,
+      });
+      return fetch(`${runtime.url}/p.gif?${new URLSearchParams({ t, id: eventId })}`, {
+        headers: { 'user-agent': BROWSER_UA },
+      });
+    };
+    const ledgerOf = async (leadId: string) =>
+      (await itemsUnder('activities', `LEAD#${leadId}`)).map((i) => i.eventId).sort();
+
+    it.each([
+      ['while its markers last', false],
+      ['after its markers expired', true],
+    ])(
+      'an e-mail opened by a lead merged away %s lands with the lead it was merged into',
+      async (_, expired) => {
+        // Prepare: loser merged into survivor, both with a profile (a merged-away lead's profile goes with it).
+        const [loser, survivor] = [uniqueId('hit-loser'), uniqueId('hit-survivor')];
+        for (const id of [survivor, loser])
+          await api(`/v1/leads/${id}/attributes`, { method: 'PUT', json: { attributes: { title: id } } });
+        expect(
+          (await api('/v1/identify', { method: 'POST', json: { leadId: survivor, previousId: loser } }))
+            .status,
+        ).toBe(200);
+        if (expired)
+          // DynamoDB's TTL removes the markers a day after the merge; here, at once.
+          for (const marker of await itemsUnder('leads', `LEAD#${loser}`))
+            await db.send(
+              new DeleteCommand({ TableName: runtime.tables.leads, Key: { pk: marker.pk, sk: marker.sk } }),
+            );
+
+        // Act
+        expect((await openPixel(loser, 'open-1')).status).toBe(200);
+
+        // Assess: moved to the survivor and scored there; nothing left under the loser, and no score for it.
+        await until(async () => ((await ledgerOf(survivor)).includes('open-1') ? true : undefined));
+        await until(async () => ((await ledgerOf(loser)).length === 0 ? true : undefined));
+        await until(async () => {
+          const score = await scoreOf(survivor);
+          return score && (score.cause as { eventIds?: string[] }).eventIds?.includes('open-1')
+            ? score
+            : undefined;
+        });
+        expect(await scoreOf(loser)).toBeUndefined();
+      },
+    );
+
+    it('an e-mail opened by an erased lead is erased with it, and scores nothing', async () => {
+      // Prepare
+      const lead = uniqueId('hit-erased');
+      await api(`/v1/leads/${lead}/attributes`, { method: 'PUT', json: { attributes: { title: 'VP' } } });
+      await send({ eventId: 'before', leadId: lead, type: 'download', occurredAt: now() });
+      await until(scoreOf.bind(null, lead));
+      expect((await api(`/v1/leads/${lead}`, { method: 'DELETE' })).status).toBeLessThan(300);
+      await until(async () => ((await ledgerOf(lead)).length === 0 ? true : undefined));
+
+      // Act
+      expect((await openPixel(lead, 'after')).status).toBe(200);
+
+      // Assess: scoring found the erasure the hit did not read, and nothing of the hit is left.
+      await until(async () => ((await ledgerOf(lead)).length === 0 ? true : undefined));
+      const left = await itemsUnder('leads', `LEAD#${lead}`);
+      expect(left.filter((i) => i.entity === 'score' || i.entity === 'profile')).toEqual([]);
+    });
   });
 
   it('concurrent merges of one lead into different leads: one wins, the others get 409', async () => {
