@@ -170,9 +170,23 @@ describe('a publish SNS does not take whole', () => {
     expect(error.cause.name).toBe('NotFoundException');
   });
 
-  it('sends no request for changes with no notifications', async () => {
+  it('with nothing to publish, sends nothing and never makes the SNS client', async () => {
+    // Prepare: a client configuration that tells when a client reads it.
     endpoint = await snsEndpoint();
-    await new SnsPublisher(TEST_TOPIC_ARN, endpoint.clientConfig).publish([[], []]);
+    let made = false;
+    const config = {
+      ...endpoint.clientConfig,
+      get region() {
+        made = true;
+        return 'us-east-1';
+      },
+    };
+
+    // Act
+    await new SnsPublisher(TEST_TOPIC_ARN, config).publish([[], []]);
+
+    // Assess
     expect(endpoint.requests).toEqual([]);
+    expect(made).toBe(false);
   });
 });
