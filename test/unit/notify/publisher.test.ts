@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { messageAttributes, type Notification } from '../../../shared/notify/notifications.ts';
 import { NotPublished, publishRequests, SnsPublisher } from '../../../shared/notify/publisher.ts';
-import { messageBytes, SNS_PUBLISH } from '../../../shared/notify/sns.ts';
+import { SNS_PUBLISH } from '../../../shared/notify/sns.ts';
 import { snsEndpoint, TEST_TOPIC_ARN } from '../../helpers/sns.ts';
 
 /** A band crossing of `leadId` at score revision `rev`; `padding` characters of reasons make it as heavy as needed. */
@@ -99,13 +99,13 @@ describe('PublishBatch requests', () => {
   });
 
   it('cut at exactly 256 KiB, counting each attribute as SNS does', () => {
-    // Prepare: two notifications that weigh exactly 256 KiB together, and the same with one byte more.
+    // Prepare: two notifications that weigh exactly 256 KiB together, and the same with one byte more. SNS
+    // counts the body and each attribute's name, type ('String') and value.
     const weight = (n: Notification) =>
-      messageBytes(
-        JSON.stringify(n),
-        Object.fromEntries(
-          Object.entries(messageAttributes(n)).map(([k, v]) => [k, { DataType: 'String', StringValue: v }]),
-        ),
+      Buffer.byteLength(JSON.stringify(n)) +
+      Object.entries(messageAttributes(n)).reduce(
+        (sum, [k, v]) => sum + Buffer.byteLength(k) + 'String'.length + Buffer.byteLength(v),
+        0,
       );
     const first = crossing('a', 1, 100_000);
     const base = weight(crossing('b', 1, 1));
