@@ -68,7 +68,9 @@ interface Measured {
   writeUnitsBy: Record<string, number>;
   refusedWrites: number;
   readUnits: number;
+  /** SNS publish requests as SNS bills them (the local topic's usage: each 64 KiB of a PublishBatch is one). */
   snsPublishes: number;
+  /** HTTP/S delivery attempts: one per message and subscriber. */
   snsDeliveries: number;
 }
 
@@ -77,8 +79,9 @@ interface Measured {
  * pixel traffic (page views and e-mail opens, people's and bots', identified by signed lead tokens):
  * invocations per function and records per stream batch, DynamoDB's own ConsumedCapacity (tables and indexes),
  * each invocation's duration (indicative: this machine and DynamoDB Local, not Lambda and DynamoDB), the bytes
- * each handler prints with Lambda's log settings (Powertools at INFO, metrics on), and SNS publishes and
- * deliveries to one HTTP subscriber. Prices from bench/prices.ts, memory sizes from the function manifest.
+ * each handler prints with Lambda's log settings (Powertools at INFO, metrics on), and SNS publish requests (as
+ * SNS bills them) and deliveries to one HTTP subscriber. Prices from bench/prices.ts, memory sizes from the
+ * function manifest.
  * Two mixes: busy (hits as fast as BUSY_CONCURRENCY connections send them: stream batches hold many events) and quiet
  * (one hit every QUIET_GAP_MS: batches of one or two).
  */
@@ -457,7 +460,7 @@ function priced(m: Measured) {
     },
     {
       part: 'SNS',
-      quantity: `${q(m.snsPublishes, 'publishes')}, ${q(m.snsDeliveries, 'HTTPS deliveries')}`,
+      quantity: `${q(m.snsPublishes, 'publish requests')}, ${q(m.snsDeliveries, 'HTTPS deliveries')}`,
       dollars: (m.snsPublishes * PRICES.snsPublish + m.snsDeliveries * PRICES.snsHttpDelivery) * perMillion,
     },
     {

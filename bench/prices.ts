@@ -26,7 +26,7 @@ export const PRICES = {
   dynamodbWriteUnit: 0.625 / 1e6,
   /** DynamoDB on demand, per read request unit (4 KB strongly consistent, 8 KB eventually). Lambda's stream reads are free. */
   dynamodbReadUnit: 0.125 / 1e6,
-  /** SNS, per publish (each 64 KB is one). */
+  /** SNS, per publish request: each 64 KB of a Publish, or of a whole PublishBatch of up to 10 messages, is one. */
   snsPublish: 0.5 / 1e6,
   /** SNS, per HTTP/S delivery attempt. */
   snsHttpDelivery: 0.6 / 1e6,

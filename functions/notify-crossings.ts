@@ -9,7 +9,7 @@ import { wire } from '../shared/wiring.ts';
 
 const { config, client, tables } = wire('notify-crossings');
 
-// The same publisher in AWS and locally: the local runtime serves SNS's Publish (AWS_ENDPOINT_URL_SNS).
+// The same publisher in AWS and locally: the local runtime serves SNS's PublishBatch (AWS_ENDPOINT_URL_SNS).
 const publisher = new SnsPublisher(required(config, 'TOPIC_ARN'));
 
 /** The leads stream: committed score changes become history and notifications (see shared/notify/stream.ts). */

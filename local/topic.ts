@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { HTTP_DELIVERY_POLICY, retryDelaySeconds } from '../shared/notify/delivery.ts';
 import type { Notification } from '../shared/notify/notifications.ts';
+import { billedRequests, messageBytes } from '../shared/notify/sns.ts';
 import { LOCAL_AWS } from './aws.ts';
+import { errorAnswer, type PublishRequest, publishAnswer, readPublish, SnsError } from './sns-query.ts';
 
 /** SNS filter policy conditions (the subset subscribers use most): exact values, anything-but, prefix, exists. */
 export type FilterCondition =
@@ -56,7 +58,10 @@ interface State {
  */
 export class LocalTopic {
   readonly feed: Delivered[] = [];
-  /** What SNS bills: publishes, and HTTP/S delivery attempts (retries included). */
+  /**
+   * What SNS bills: publish requests (each 64 KiB of a Publish or of a whole PublishBatch of up to 10 messages is
+   * one), and HTTP/S delivery attempts (one per message and subscriber, retries included).
+   */
   readonly usage = { publishes: 0, deliveryAttempts: 0 };
   private readonly state: State;
   private readonly stateFile: string | undefined;
@@ -107,8 +112,85 @@ export class LocalTopic {
     return this.state.deadLetters;
   }
 
-  publish(message: Notification, attributes: Record<string, string>): void {
-    this.usage.publishes++;
+  /** Like SNS Publish of one message: billed as one request for each 64 KiB of it. */
+  publish(message: Notification, attributes: Record<string, string>, subject?: string): void {
+    this.usage.publishes += billedRequests(
+      messageBytes(
+        JSON.stringify(message),
+        Object.fromEntries(
+          Object.entries(attributes).map(([k, v]) => [k, { DataType: 'String', StringValue: v }]),
+        ),
+      ),
+    );
+    this.fanOut(message, attributes, subject);
+  }
+
+  /**
+   * SNS's Publish and PublishBatch actions, in its query protocol (what @aws-sdk/client-sns sends, found through
+   * AWS_ENDPOINT_URL_SNS): the notifier publishes here with the very code that publishes to SNS in AWS, and is
+   * refused what SNS refuses (local/sns-query.ts). Only requests signed with `accessKeyId` (the runtime's own, given
+   * to its handlers) are taken. A request is billed as SNS bills it, whatever the number of its messages.
+   */
+  servePublish(body: string, authorization: string | undefined, accessKeyId: string): PublishAnswer {
+    const requestId = randomUUID();
+    const refuse = (error: SnsError): PublishAnswer => ({
+      status: error.status,
+      body: errorAnswer(error, requestId),
+    });
+    if (!authorization?.includes(`Credential=${accessKeyId}/`))
+      return refuse(
+        new SnsError(403, 'InvalidClientTokenId', 'The security token included in the request is invalid.'),
+      );
+    let request: PublishRequest;
+    try {
+      request = readPublish(new URLSearchParams(body));
+    } catch (error) {
+      if (error instanceof SnsError) return refuse(error);
+      throw error;
+    }
+    if (request.topicArn !== LOCAL_TOPIC_ARN)
+      return refuse(new SnsError(404, 'NotFound', 'Topic does not exist'));
+    // AWS takes any text; this topic's subscribers expect notifications, so anything else is refused, whole.
+    const messages: Notification[] = [];
+    for (const m of request.messages)
+      try {
+        const message = JSON.parse(m.message) as Notification;
+        if (typeof message?.id !== 'string' || typeof message.type !== 'string')
+          throw new Error('not a notification');
+        messages.push(message);
+      } catch {
+        return refuse(new SnsError(400, 'InvalidParameter', 'Message is not a Leadscore notification'));
+      }
+    this.usage.publishes += billedRequests(request.bytes);
+    for (const [i, m] of request.messages.entries())
+      this.fanOut(
+        messages[i]!,
+        Object.fromEntries(Object.entries(m.attributes).map(([k, v]) => [k, v.StringValue ?? ''])),
+        m.subject,
+      );
+    return {
+      status: 200,
+      body: publishAnswer(
+        request,
+        request.messages.map(() => randomUUID()),
+        requestId,
+      ),
+    };
+  }
+
+  /** Stops delivering; what is pending stays in the state file for the next start. */
+  stop(): void {
+    this.stopped = true;
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+  }
+
+  /** One published message: printed, kept in the feed, and on its way to each subscriber whose policy it matches. */
+  private fanOut(
+    message: Notification,
+    attributes: Record<string, string>,
+    subject: string | undefined,
+  ): void {
     const delivered = { message, attributes, at: new Date().toISOString() };
     this.feed.push(delivered);
     if (this.feed.length > 500) this.feed.shift();
@@ -120,7 +202,7 @@ export class LocalTopic {
       const delivery: Delivery = {
         id: randomUUID(),
         endpoint: subscription.endpoint,
-        envelope: envelopeOf(message, attributes),
+        envelope: envelopeOf(message, attributes, subject),
         attempts: 0,
         dueAt: Date.now(),
       };
@@ -128,49 +210,6 @@ export class LocalTopic {
       this.schedule(delivery);
     }
     this.save();
-  }
-
-  /**
-   * SNS's Publish action, in its query protocol (what @aws-sdk/client-sns sends, found through
-   * AWS_ENDPOINT_URL_SNS): the notifier publishes here with the very code that publishes to SNS in AWS. Only
-   * requests signed with `accessKeyId` (the runtime's own, given to its handlers) are taken.
-   */
-  servePublish(body: string, authorization: string | undefined, accessKeyId: string): PublishAnswer {
-    const requestId = randomUUID();
-    const error = (status: number, code: string, message: string): PublishAnswer => ({
-      status,
-      body: `<ErrorResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><Error><Type>Sender</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`,
-    });
-    if (!authorization?.includes(`Credential=${accessKeyId}/`))
-      return error(403, 'InvalidClientTokenId', 'The security token included in the request is invalid.');
-    const form = new URLSearchParams(body);
-    if (form.get('Action') !== 'Publish')
-      return error(400, 'InvalidAction', `${form.get('Action')} is not supported by the local topic`);
-    if (form.get('TopicArn') !== LOCAL_TOPIC_ARN) return error(404, 'NotFound', 'Topic does not exist');
-    let message: Notification;
-    try {
-      message = JSON.parse(form.get('Message') ?? '') as Notification;
-      if (typeof message?.id !== 'string' || typeof message.type !== 'string')
-        throw new Error('not a notification');
-    } catch {
-      return error(400, 'InvalidParameter', 'Message is not a Leadscore notification');
-    }
-    const attributes: Record<string, string> = {};
-    for (let n = 1; form.has(`MessageAttributes.entry.${n}.Name`); n++)
-      attributes[form.get(`MessageAttributes.entry.${n}.Name`)!] =
-        form.get(`MessageAttributes.entry.${n}.Value.StringValue`) ?? '';
-    this.publish(message, attributes);
-    return {
-      status: 200,
-      body: `<PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishResult><MessageId>${randomUUID()}</MessageId></PublishResult><ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></PublishResponse>`,
-    };
-  }
-
-  /** Stops delivering; what is pending stays in the state file for the next start. */
-  stop(): void {
-    this.stopped = true;
-    for (const timer of this.timers.values()) clearTimeout(timer);
-    this.timers.clear();
   }
 
   private schedule(delivery: Delivery): void {
@@ -236,12 +275,17 @@ export class LocalTopic {
   }
 }
 
-/** SNS's JSON envelope for an HTTP/S notification (raw message delivery off). */
-function envelopeOf(message: Notification, attributes: Record<string, string>): Record<string, unknown> {
+/** SNS's JSON envelope for an HTTP/S notification (raw message delivery off); Subject only when published with one. */
+function envelopeOf(
+  message: Notification,
+  attributes: Record<string, string>,
+  subject: string | undefined,
+): Record<string, unknown> {
   return {
     Type: 'Notification',
     MessageId: randomUUID(),
     TopicArn: LOCAL_TOPIC_ARN,
+    ...(subject !== undefined && { Subject: subject }),
     Message: JSON.stringify(message),
     Timestamp: new Date().toISOString(),
     SignatureVersion: '1',

@@ -1,20 +1,30 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { MessageAttribute } from '../../shared/notify/sns.ts';
+import {
+  errorAnswer,
+  IAM_ACTIONS,
+  isPublishAction,
+  type PublishRequest,
+  publishAnswer,
+  readPublish,
+  SnsError,
+} from '../sns-query.ts';
 import type { AwsCall, LambdaService } from './lambda.ts';
 import { arn } from './template.ts';
 
 /**
  * Local servers that speak AWS's own wire protocols, so the SDK inside each bundle talks to them exactly as it
  * talks to AWS (pointed here only by AWS_ENDPOINT_URL_<SERVICE>): DynamoDB (a recording proxy in front of
- * DynamoDB Local, JSON 1.0), SNS Publish (the query protocol, answered in XML), Secrets Manager GetSecretValue
- * (JSON 1.1) and Lambda Invoke (REST JSON). Every call is recorded with the function that signed it.
+ * DynamoDB Local, JSON 1.0), SNS Publish and PublishBatch (the query protocol, answered in XML), Secrets Manager
+ * GetSecretValue (JSON 1.1) and Lambda Invoke (REST JSON). Every call is recorded with the function that signed it.
  */
 
 export interface Published {
   caller: string;
   topicArn: string;
   message: string;
-  attributes: Record<string, { DataType: string; StringValue?: string }>;
+  attributes: Record<string, MessageAttribute>;
   messageId: string;
 }
 
@@ -121,7 +131,10 @@ export function dynamoDbCalls(
   ];
 }
 
-/** SNS Publish in the query protocol (form-encoded in, XML out); publishing to a key-encrypted topic uses its key. */
+/**
+ * SNS Publish and PublishBatch in the query protocol (form-encoded in, XML out; local/sns-query.ts), each recorded
+ * as the IAM action it is authorised as; publishing to a key-encrypted topic uses its key.
+ */
 export function snsStandIn(options: {
   callerOf: (key: string) => string | undefined;
   record: Recorder;
@@ -134,47 +147,37 @@ export function snsStandIn(options: {
     const caller = options.callerOf(accessKeyIn(request)) ?? 'unknown';
     const action = form.get('Action');
     const requestId = randomUUID();
-    if (action !== 'Publish')
-      return xmlError(response, 400, 'InvalidAction', `${action} is not supported here`, requestId);
+    const refuse = (error: SnsError) => {
+      response.writeHead(error.status, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId });
+      response.end(errorAnswer(error, requestId));
+    };
+    if (!isPublishAction(action))
+      return refuse(new SnsError(400, 'InvalidAction', `${action} is not supported here`));
     const topicArn = form.get('TopicArn') ?? '';
-    options.record({ caller, action: 'sns:Publish', resource: topicArn, by: 'sdk' });
+    options.record({ caller, action: IAM_ACTIONS[action], resource: topicArn, by: 'sdk' });
     if (!options.topics.includes(topicArn))
-      return xmlError(response, 404, 'NotFound', 'Topic does not exist', requestId);
+      return refuse(new SnsError(404, 'NotFound', 'Topic does not exist'));
+    let publish: PublishRequest;
+    try {
+      publish = readPublish(form);
+    } catch (error) {
+      if (error instanceof SnsError) return refuse(error);
+      throw error;
+    }
     const key = options.keyOf(topicArn);
     if (key) {
-      // SNS encrypts the message with a data key it asks KMS for, as the publisher.
+      // SNS encrypts the messages with a data key it asks KMS for, as the publisher.
       options.record({ caller, action: 'kms:GenerateDataKey', resource: key, by: 'sns' });
       options.record({ caller, action: 'kms:Decrypt', resource: key, by: 'sns' });
     }
-    const attributes: Published['attributes'] = {};
-    for (let n = 1; form.has(`MessageAttributes.entry.${n}.Name`); n++) {
-      const value: { DataType: string; StringValue?: string } = {
-        DataType: form.get(`MessageAttributes.entry.${n}.Value.DataType`) ?? '',
-      };
-      const text = form.get(`MessageAttributes.entry.${n}.Value.StringValue`);
-      if (text !== null) value.StringValue = text;
-      attributes[form.get(`MessageAttributes.entry.${n}.Name`)!] = value;
-    }
-    const messageId = randomUUID();
-    options.published.push({ caller, topicArn, message: form.get('Message') ?? '', attributes, messageId });
+    const messageIds = publish.messages.map((m) => {
+      const messageId = randomUUID();
+      options.published.push({ caller, topicArn, message: m.message, attributes: m.attributes, messageId });
+      return messageId;
+    });
     response.writeHead(200, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId });
-    response.end(
-      `<PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishResult><MessageId>${messageId}</MessageId></PublishResult><ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></PublishResponse>`,
-    );
+    response.end(publishAnswer(publish, messageIds, requestId));
   });
-}
-
-function xmlError(
-  response: ServerResponse,
-  status: number,
-  code: string,
-  message: string,
-  requestId: string,
-) {
-  response.writeHead(status, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId });
-  response.end(
-    `<ErrorResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><Error><Type>Sender</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`,
-  );
 }
 
 /** Secrets Manager GetSecretValue in JSON 1.1, by ARN or name; a secret under a customer-managed key is decrypted with it. */

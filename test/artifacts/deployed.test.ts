@@ -392,18 +392,35 @@ describe('the deployed artifacts', () => {
 
   it('an erase (DELETE /v1/leads/{id}) leaves nothing of the lead', async () => {
     const lead = uniqueId('erase');
+    // A demo request: the lead turns warm and is announced, so the live feed names it too. Only the notifier
+    // clears the feed once the erasure reaches the leads stream (the erase deletes the lead's history itself, most
+    // often before the notifier gets there).
     await api('/v1/events', {
       method: 'POST',
       json: {
-        events: [{ eventId: 'x1', leadId: lead, type: 'download', occurredAt: new Date().toISOString() }],
+        events: [
+          {
+            eventId: 'x1',
+            leadId: lead,
+            type: 'form_submit',
+            occurredAt: new Date().toISOString(),
+            properties: { form: 'demo' },
+          },
+        ],
       },
     });
     expect((await itemsUnder('activities', `LEAD#${lead}`)).length).toBe(1);
-    // Its score, with the history the notifier deletes once the erasure reaches the leads stream.
+    // Its score, with its history, and its notification in the live feed.
     await until(async () => {
       const items = await itemsUnder('leads', `LEAD#${lead}`);
       return items.some((i) => i.entity === 'history') ? items : undefined;
     }, STREAM_MS);
+    await until(
+      async () =>
+        (await itemsMentioning('leads', lead)).some((i) => i.entity === 'feed') ? true : undefined,
+      STREAM_MS,
+      lastError('notify-crossings'),
+    );
     // A profile then refits the stored score: its search text takes the e-mail address.
     await api(`/v1/leads/${lead}/attributes`, {
       method: 'PUT',
@@ -423,7 +440,8 @@ describe('the deployed artifacts', () => {
     expect(erased.status).toBe(202);
     await jobDone(erased.headers.get('location')!);
     expect(await itemsMentioning('activities', lead)).toEqual([]);
-    // Only the tombstone and the score marker remain, holding the id and nothing else.
+    // Only the tombstone and the score marker remain, holding the id and nothing else: the history and the live
+    // feed's item are gone.
     const left = await until(async () => {
       const items = await itemsMentioning('leads', lead);
       return items.every((i) => i.entity === 'erased') ? items : undefined;

@@ -41,6 +41,9 @@ beforeAll(async () => {
 afterAll(() => new Promise<void>((done) => server.close(() => done())));
 
 const forLead = (leadId: string) => received.filter((r) => r.message.leadId === leadId);
+/** Records the runtime's notifier failed so far (its `notify.failed` counter). */
+const notifyFailures = async () =>
+  ((await (await api('/local/metrics')).json()) as Record<string, number>)['notify.failed'] ?? 0;
 
 describe('live scoring and notifications', () => {
   it('an event dated minutes ahead is in the stored score, and its crossing announced, at once', async () => {
@@ -155,6 +158,49 @@ describe('live scoring and notifications', () => {
     });
     await new Promise((r) => setTimeout(r, 500));
     expect(forLead(lead)).toHaveLength(2);
+  });
+
+  it('a dozen leads turning hot at once: each crossing published in PublishBatch requests and delivered once', async () => {
+    // Prepare: twelve leads, each with a pricing page view (11 points: cold, no crossing).
+    const leads = Array.from({ length: 12 }, () => uniqueId('many'));
+    const send = async (type: string, properties: object) => {
+      const events = leads.map((leadId) => ({
+        eventId: type,
+        leadId,
+        type,
+        occurredAt: new Date().toISOString(),
+        properties,
+      }));
+      const response = await api('/v1/events', { method: 'POST', json: { events } });
+      expect(((await response.json()) as { recorded: number }).recorded).toBe(leads.length);
+    };
+    await send('page_view', { path: '/pricing' });
+    for (const lead of leads)
+      await until(async () => (await itemsUnder('leads', `LEAD#${lead}`)).find((i) => i.entity === 'score'));
+
+    const failedBefore = await notifyFailures();
+
+    // Act: all twelve ask for a demo in one request: the notifier's batches hold their 24 notifications (a crossing
+    // and a flag raised each), more than one PublishBatch request takes.
+    await send('form_submit', { form: 'demo' });
+
+    // Assess: each lead's crossing reaches the subscriber once, with its attributes; the flags are published too.
+    await until(() => (leads.every((lead) => forLead(lead).length > 0) ? true : undefined), 60_000);
+    await new Promise((r) => setTimeout(r, 1000));
+    for (const lead of leads) {
+      expect(forLead(lead).map((r) => [r.message.type, r.message.oldBand, r.message.newBand])).toEqual([
+        ['band_crossing', 'cold', 'hot'],
+      ]);
+      expect(forLead(lead)[0]!.attributes).toMatchObject({
+        type: { Value: 'band_crossing' },
+        band: { Value: 'hot' },
+      });
+    }
+    const feed = (await (await api('/local/notifications')).json()) as { message: Notification }[];
+    for (const lead of leads)
+      expect(feed.some((f) => f.message.leadId === lead && f.message.type === 'flag_raised')).toBe(true);
+    // Published as sent: SNS refused nothing (a refused batch would have been replayed, split, until it fitted).
+    expect(await notifyFailures()).toBe(failedBefore);
   });
 
   it('zero-point and repeated activity writes no score', async () => {

@@ -56,11 +56,15 @@ describe('the local runtime control routes', () => {
     expect((await api('/local/subscriptions', { method: 'DELETE', json: { arn } })).status).toBe(404);
   });
 
-  it("takes SNS publishes only signed with the runtime's own key", async () => {
+  it.each([
+    ['Publish', ''],
+    ['PublishBatch', 'PublishBatchRequestEntries.member.1.'],
+  ])("takes SNS %s only signed with the runtime's own key", async (action, prefix) => {
     const form = new URLSearchParams({
-      Action: 'Publish',
+      Action: action,
       TopicArn: 'arn:aws:sns:us-east-1:000000000000:leadscore-local-notifications',
-      Message: JSON.stringify({ id: 'forged', type: 'band_crossing', leadId: 'x' }),
+      ...(prefix && { [`${prefix}Id`]: 'forged' }),
+      [`${prefix}Message`]: JSON.stringify({ id: 'forged', type: 'band_crossing', leadId: 'x' }),
     });
     const unsigned = await fetch(`${runtime.url}/local/sns`, { method: 'POST', body: form });
     expect(unsigned.status).toBe(403);
