@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import * as z from 'zod';
-import { LeadId } from '../shared/domain/activity.ts';
+import { LeadId } from '../shared/domain/ids.ts';
 import { readJsonBody } from '../shared/http/body.ts';
 import { json } from '../shared/http/problem.ts';
 import { identify } from '../shared/ingest/identity.ts';

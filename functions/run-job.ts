@@ -1,17 +1,10 @@
 import type { Context } from 'aws-lambda';
 import * as z from 'zod';
 import { invokeAsync } from '../shared/invoke.ts';
-import {
-  continueDryRun,
-  DryRunRequest,
-  type DryRunState,
-  dryRunProgress,
-  startDryRun,
-} from '../shared/jobs/dry-run.ts';
+import type { DryRunState } from '../shared/jobs/dry-run.ts';
 import { continueErase, EraseRequest, type EraseState, eraseProgress } from '../shared/jobs/erase.ts';
 import { lambdaHandler } from '../shared/lambda.ts';
-import { compileModel } from '../shared/model/compile.ts';
-import { validateModel } from '../shared/model/parse.ts';
+import { lazily } from '../shared/lazy.ts';
 import { type JobItem, JobStore } from '../shared/store/jobs.ts';
 import { ScoreStore } from '../shared/store/scores.ts';
 import { count, logger } from '../shared/telemetry.ts';
@@ -26,6 +19,10 @@ const SAFETY_MS = 30_000;
 const SAVE_EVERY_MS = 1000;
 
 const Request = z.object({ jobId: z.uuid() });
+
+// Loaded with the first dry run, not at cold start: with it come the model language's schemas (some 5 ms of
+// start-up), which an erase job has no use for, and a dry run scans the whole ledger anyway.
+const dryRuns = lazily(() => import('../shared/jobs/dry-run.ts'));
 
 /** Another invocation saved the job first (a duplicate delivery): this one stops and leaves it the job. */
 class JobTaken extends Error {
@@ -83,10 +80,8 @@ type Save = (patch: Partial<JobItem>, now?: boolean) => Promise<void>;
 async function work(job: JobItem, more: () => boolean, save: Save): Promise<boolean> {
   switch (job.kind) {
     case 'dry-run': {
-      const request = DryRunRequest.parse(job.request);
-      const validated = validateModel(JSON.parse(request.model));
-      if (!validated.ok) throw new Error('the model is no longer valid'); // validated when the job was started
-      const model = compileModel(validated.model);
+      const { proposedModel, startDryRun, continueDryRun, dryRunProgress } = await dryRuns();
+      const model = proposedModel(job.request);
       const state = (job.state as DryRunState | undefined) ?? startDryRun(model);
       const complete = await continueDryRun(state, {
         client,

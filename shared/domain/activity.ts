@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { EventId, LeadId } from './ids.ts';
 
 /** The activity types every integration knows; models may use custom types too. */
 export const STANDARD_ACTIVITY_TYPES = [
@@ -20,14 +21,6 @@ export const STANDARD_ACTIVITY_TYPES = [
 
 /** Custom types: lower snake case, letters first, short enough to index and log. */
 export const ACTIVITY_TYPE_PATTERN = /^[a-z][a-z0-9_]{0,62}$/;
-const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@+-]{0,127}$/;
-
-export const LeadId = z
-  .string()
-  .regex(ID_PATTERN, 'must be 1-128 characters: letters, digits and . _ : @ + -');
-export const EventId = z
-  .string()
-  .regex(ID_PATTERN, 'must be 1-128 characters: letters, digits and . _ : @ + -');
 export const ActivityType = z
   .string()
   .regex(

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
-import { EventId, LeadId, StorableNumber, Timestamp } from './activity.ts';
+import { StorableNumber, Timestamp } from './activity.ts';
+import { EventId, LeadId } from './ids.ts';
 
 export const OutcomeKind = z.enum(['converted', 'won', 'lost']);
 

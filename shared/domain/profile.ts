@@ -1,5 +1,6 @@
 import * as z from 'zod';
-import { LeadId, PropertyKey, StorableNumber } from './activity.ts';
+import { PropertyKey, StorableNumber } from './activity.ts';
+import { LeadId } from './ids.ts';
 
 const AttributeValue = z.union([z.string().max(512), StorableNumber, z.boolean(), z.null()]);
 

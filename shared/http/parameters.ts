@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { LeadId } from '../domain/activity.ts';
+import { LeadId } from '../domain/ids.ts';
 import { problems } from './problem.ts';
 
 export function leadIdParameter(event: APIGatewayProxyEventV2): string {

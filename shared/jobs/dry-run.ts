@@ -1,6 +1,7 @@
 import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
-import type { CompiledModel } from '../model/compile.ts';
+import { type CompiledModel, compileModel } from '../model/compile.ts';
+import { validateModel } from '../model/parse.ts';
 import { emptyReport, type RescoreReport, tallyDryRun } from '../scoring/rescore.ts';
 import type { TableNames } from '../store/dynamo.ts';
 import type { Ledger, LedgerItem } from '../store/ledger.ts';
@@ -8,6 +9,13 @@ import type { ScoreStore } from '../store/scores.ts';
 
 /** What POST /v1/models/dry-run hands the worker: the validated model document, as JSON text (any depth fits). */
 export const DryRunRequest = z.object({ model: z.string() });
+
+/** The model a dry run's request proposes, compiled; validated again, as it was when the job was started. */
+export function proposedModel(request: unknown): CompiledModel {
+  const validated = validateModel(JSON.parse(DryRunRequest.parse(request).model));
+  if (!validated.ok) throw new Error('the model is no longer valid');
+  return compileModel(validated.model);
+}
 
 /** Parallel scan segments of the ledger: each is read page by page, all at once. */
 export const SEGMENTS = 8;
