@@ -124,6 +124,9 @@ export class LeadscoreFunction extends Construct {
         minify: true,
         sourceMap: true,
         sourceMapMode: SourceMapMode.DEFAULT,
+        // Stack traces map to file and line without the sources' text, which is most of a map: with
+        // --enable-source-maps Node reads the map at every cold start, and a smaller one reads faster.
+        sourcesContent: false,
         mainFields: ['module', 'main'],
         // A few dependencies still call require(); give ESM a require of its own.
         banner: "import{createRequire as __cr}from'module';const require=__cr(import.meta.url);",

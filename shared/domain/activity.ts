@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { EventId, LeadId } from './ids.ts';
+import { MAX_CLOCK_SKEW_MS } from './time.ts';
 
 /** The activity types every integration knows; models may use custom types too. */
 export const STANDARD_ACTIVITY_TYPES = [
@@ -112,8 +113,7 @@ export interface ScorableActivity {
   bot?: boolean | undefined;
 }
 
-/** Clocks disagree a little; an activity from further in the future than this is a mistake. */
-export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
+export { MAX_CLOCK_SKEW_MS };
 
 export type ActivityCheck =
   | { ok: true; activity: Activity }

@@ -1,4 +1,10 @@
 /**
+ * Clocks disagree a little; an activity from further in the future than this is a mistake. Here, not beside the
+ * activity schemas, so scoring reads it without building them at cold start.
+ */
+export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
+
+/**
  * Epoch milliseconds of an ISO 8601 timestamp. The shape every integration sends
  * (YYYY-MM-DDTHH:MM:SS[.fff]Z) is read directly, several times faster than Date.parse,
  * which takes every other shape. NaN when the text is not a time.

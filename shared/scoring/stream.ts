@@ -1,5 +1,5 @@
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
-import { MAX_CLOCK_SKEW_MS } from '../domain/activity.ts';
+import { MAX_CLOCK_SKEW_MS } from '../domain/time.ts';
 import { buildState, type LeadState } from '../engine/index.ts';
 import type { CompiledModel } from '../model/compile.ts';
 import { LeadErased } from '../store/errors.ts';
