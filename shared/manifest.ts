@@ -312,7 +312,8 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
       },
     },
     // Moves and deletes on the ledger: a visitor's event that landed after its identify (or erasure) is settled, as
-    // is a lead's that landed after its erasure; a score of another model version is rebuilt from the ledger.
+    // is a lead's tracking hit that landed after its merge (moved to the survivor) or its erasure; a score of another
+    // model version is rebuilt from the ledger.
     uses: {
       activities: { actions: ['Query', 'PutItem', 'BatchWriteItem'] },
       leads: { actions: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'ConditionCheckItem'] },

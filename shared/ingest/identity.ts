@@ -48,11 +48,13 @@ export async function identify(
   const keepRequested = !a || !b ? !(b && !a) : a.createdAt <= b.createdAt;
   const survivor = keepRequested ? leadId : other;
   const loser = keepRequested ? other : leadId;
-  await directory.claim({ kind: 'lead', id: loser }, survivor, nowMs);
+  await directory.claim({ kind: 'lead', id: loser }, survivor, nowMs, models);
   return { leadId: survivor, aliased: loser, movedActivities: await absorb(loser, survivor) };
 
   async function absorb(loser: string, survivor: string): Promise<number> {
     await directory.absorb(loser, survivor, models, nowMs);
-    return ledger.move({ kind: 'lead', id: loser }, survivor, nowMs);
+    const moved = await ledger.move({ kind: 'lead', id: loser }, survivor, nowMs);
+    await directory.expireMarkers(loser, models, nowMs);
+    return moved;
   }
 }

@@ -49,7 +49,11 @@ export async function recordActivities(
   );
   return mapLimited(activities, 16, async (activity): Promise<RecordResult> => {
     const subject = subjectOf(activity);
-    const target = resolved.get(keys.subject(subject)) ?? subject;
+    // A lead left unresolved (tracking hits) goes under itself; every other subject was resolved above.
+    const target =
+      resolved.get(keys.subject(subject)) ??
+      (subject.kind === 'lead' && resolving === 'visitors' ? subject : undefined);
+    if (target === undefined) throw new Error(`${keys.subject(subject)} was not resolved`);
     if (target === 'erased')
       return { eventId: activity.eventId, status: 'dropped', reason: 'the lead was erased', writeUnits: 0 };
     try {

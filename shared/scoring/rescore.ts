@@ -2,6 +2,7 @@ import { buildState, recomputeLead } from '../engine/index.ts';
 import type { CompiledModel } from '../model/compile.ts';
 import type { Ledger, LedgerItem } from '../store/ledger.ts';
 import type { LeadContext, ScoreStore } from '../store/scores.ts';
+import { isItself, mayBeMergedAway } from './settle.ts';
 import { scoreActivities } from './update.ts';
 
 export interface RescoreReport {
@@ -25,7 +26,7 @@ export interface RescoreReport {
 export async function rescoreLeads(parts: {
   model: CompiledModel;
   leadIds: AsyncIterable<string> | Iterable<string>;
-  ledger: Pick<Ledger, 'activitiesOf'>;
+  ledger: Pick<Ledger, 'activitiesOf' | 'resolve'>;
   scores: Pick<ScoreStore, 'context' | 'put'>;
   dryRun: boolean;
   now: number;
@@ -39,6 +40,8 @@ export async function rescoreLeads(parts: {
     for (let attempt = 0; attempt < 8; attempt++) {
       const context = await parts.scores.context(leadId, [model.id]);
       if (context.erased || context.merged) break;
+      // A lead merged away or erased, with a tracking hit the stream has not moved on or erased yet: not a lead.
+      if (mayBeMergedAway(context) && !(await isItself(parts.ledger, leadId))) break;
       const activities = await parts.ledger.activitiesOf({ kind: 'lead', id: leadId });
       if (parts.dryRun) {
         tallyDryRun(report, model, activities, context, parts.now);

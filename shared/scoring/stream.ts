@@ -8,6 +8,7 @@ import type { Ledger, LedgerItem } from '../store/ledger.ts';
 import type { ScoreStore } from '../store/scores.ts';
 import { itemOfImage } from '../store/stream-image.ts';
 import { count, logger } from '../telemetry.ts';
+import { mayBeMergedAway, settleLead } from './settle.ts';
 import { needsRebuild, scoreActivities } from './update.ts';
 
 const MAX_CONFLICT_RETRIES = 8;
@@ -108,28 +109,6 @@ async function settleVisitor(parts: ScoringParts, visitor: string): Promise<void
   }
 }
 
-/**
- * Where a lead's activities go when the hits that brought them were not resolved: to the lead it was merged into
- * (moved, and scored there as they arrive again), or away with its erasure. Strongly consistent, so a merge or
- * erasure that committed before this read is seen. False when the lead is itself: score it here.
- */
-async function settleLead(parts: ScoringParts, leadId: string): Promise<boolean> {
-  const subject = { kind: 'lead', id: leadId } as const;
-  const resolved = (await parts.ledger.resolve([subject], true)).get(`LEAD#${leadId}`);
-  if (resolved === 'erased') {
-    count('score.erased', await parts.ledger.erase(subject));
-    return true;
-  }
-  if (resolved === undefined || resolved.id === leadId) return false;
-  try {
-    count('score.lead-moved', await parts.ledger.move(subject, resolved.id, Date.now()));
-  } catch (error) {
-    if (!(error instanceof LeadErased)) throw error;
-    count('score.erased', await parts.ledger.erase(subject));
-  }
-  return true;
-}
-
 async function scoreLead(
   parts: ScoringParts,
   leadId: string,
@@ -150,11 +129,9 @@ async function scoreLead(
       count('score.erased', await parts.ledger.erase({ kind: 'lead', id: leadId }));
       return;
     }
-    // A tracking hit names its lead without resolving it (shared/ingest/record.ts): a lead merged away (its markers
-    // still here, or gone after a day with its profile) may have received one, which belongs to the lead it was
-    // merged into. A lead with a profile or a score was never merged away.
-    if (context.merged || (context.scores.size === 0 && context.attributes === undefined)) {
-      if (await settleLead(parts, leadId)) return;
+    // A tracking hit names its lead unresolved: one for a lead merged away belongs to the lead it was merged into.
+    if (mayBeMergedAway(context)) {
+      if ((await settleLead(parts.ledger, context, (parts.clock ?? Date.now)())) === 'away') return;
       if (context.merged) {
         // Its activities are being moved to the lead it was merged into, and are scored there as they arrive.
         count('score.merged');

@@ -224,9 +224,11 @@ export class LeadDirectory {
    * Points an anonymous id, or a lead id being merged away, at a live lead. Decided by conditions in one
    * transaction: the id points nowhere yet (or here already: a retry), neither side is erased and the lead is
    * not itself merged away. Whoever loses a race gets IdentityConflict (or LeadErased) and has written nothing.
-   * The reverse item under the lead lets erasure and later merges find every id pointing at it.
+   * The reverse item under the lead lets erasure and later merges find every id pointing at it. A lead merged away
+   * gets its markers in the same transaction (`models`): from the claim on, no score write lands on it, and a lead
+   * with a score or a profile and no markers was never merged away (shared/scoring/settle.ts).
    */
-  async claim(from: Subject, leadId: string, nowMs: number): Promise<void> {
+  async claim(from: Subject, leadId: string, nowMs: number, models: string[] = []): Promise<void> {
     const at = new Date(nowMs).toISOString();
     const link = { entity: 'alias', from: from.id, fromKind: from.kind, leadId, at };
     const check = (Key: Key) => ({
@@ -252,6 +254,9 @@ export class LeadDirectory {
             },
             check(keys.erased(from)),
             ...this.stillLive(leadId),
+            ...(from.kind === 'lead' ? models : []).map((model) => ({
+              Put: { TableName: this.tables.leads, Item: mergeMarker(from.id, model) },
+            })),
           ],
         }),
       );
@@ -280,12 +285,12 @@ export class LeadDirectory {
    * The rest of a merge, once the loser's alias is claimed: every id pointing at the loser now points at the
    * survivor (so chains stay one hop), its outcomes move, its profile fills the survivor's gaps and goes, and each
    * of its scores is replaced by a marker that takes it out of every index and fails any score write still in
-   * flight (the stream then scores its moved activities under the survivor). Safe to repeat.
+   * flight (the stream then scores its moved activities under the survivor). The claim wrote the markers; they
+   * are written again for a merge claimed before it did. Safe to repeat.
    */
   async absorb(loser: string, survivor: string, models: string[], nowMs: number): Promise<void> {
     const items = (await this.itemsOf(loser)) as unknown as StoredItem[];
-    const expiresAt = Math.floor(nowMs / 1000) + 86_400;
-    await this.write(models.map((model) => ({ ...keys.score(loser, model), entity: 'merged', expiresAt })));
+    await this.write(models.map((model) => mergeMarker(loser, model)));
     for (const link of items.filter((i) => i.entity === 'aliasOf')) {
       const from = subjectOfLink(link);
       await this.claimMoved(from, survivor, nowMs);
@@ -307,6 +312,15 @@ export class LeadDirectory {
       if (Object.keys(fill).length > 0) await this.setAttributes(survivor, fill, nowMs);
     }
     await this.delete(items.filter((i) => MOVED_ON_MERGE.has(String(i.entity))));
+  }
+
+  /**
+   * The end of a merge, once its ledger has moved: the merged-away lead's markers expire a day later (DynamoDB's
+   * TTL). Until then they say it was merged away; after, having neither profile nor score says it may have been.
+   */
+  async expireMarkers(loser: string, models: string[], nowMs: number): Promise<void> {
+    const expiresAt = Math.floor(nowMs / 1000) + 86_400;
+    await this.write(models.map((model) => ({ ...mergeMarker(loser, model), expiresAt })));
   }
 
   /** Repoints an id that pointed at a merged-away lead (unconditionally: the merge already decided it). */
@@ -464,4 +478,9 @@ export class LeadDirectory {
       items.map(({ pk, sk }) => ({ DeleteRequest: { Key: { pk, sk } } })),
     );
   }
+}
+
+/** What stands at a merged-away lead's score key: it fails every score write, and is in no index. */
+function mergeMarker(loser: string, model: string): Record<string, unknown> {
+  return { ...keys.score(loser, model), entity: 'merged' };
 }

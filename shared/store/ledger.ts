@@ -28,6 +28,9 @@ export interface LedgerItem extends LedgerActivity {
 
 export type { Resolution };
 
+/** How often a move tries one item again after losing a race to another mover of the same ledger. */
+const MOVE_CONFLICT_RETRIES = 4;
+
 /**
  * The activity ledger in DynamoDB. One conditional put per accepted activity (idempotent by subject and
  * eventId); aliases and erasure tombstones are looked up in one batch read per request.
@@ -101,32 +104,41 @@ export class Ledger {
     let moved = 0;
     for (const item of items) {
       const { pk: _pk, sk: _sk, entity: _e, source, receivedAt: _r, expiresAt: _x, ...activity } = item;
-      try {
-        await this.client.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Put: {
-                  TableName: this.tables.activities,
-                  Item: this.itemOf(to, { ...activity, leadId: toLeadId }, source, nowMs),
-                  ConditionExpression: 'attribute_not_exists(pk)',
+      // Two movers of one ledger (an identify, and scoring settling a hit) may copy the same item at once: the
+      // loser of that race is told TransactionConflict, and tries again to find the copy there (a duplicate).
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await this.client.send(
+            new TransactWriteCommand({
+              TransactItems: [
+                {
+                  Put: {
+                    TableName: this.tables.activities,
+                    Item: this.itemOf(to, { ...activity, leadId: toLeadId }, source, nowMs),
+                    ConditionExpression: 'attribute_not_exists(pk)',
+                  },
                 },
-              },
-              {
-                ConditionCheck: {
-                  TableName: this.tables.leads,
-                  Key: keys.erased(to),
-                  ConditionExpression: 'attribute_not_exists(pk)',
+                {
+                  ConditionCheck: {
+                    TableName: this.tables.leads,
+                    Key: keys.erased(to),
+                    ConditionExpression: 'attribute_not_exists(pk)',
+                  },
                 },
-              },
-            ],
-          }),
-        );
-        moved++;
-      } catch (error) {
-        const [duplicate, erased] = cancellationReasons(error);
-        if (erased === 'ConditionalCheckFailed') throw new LeadErased(toLeadId);
-        if (duplicate !== 'ConditionalCheckFailed') throw error;
+              ],
+            }),
+          );
+          moved++;
+        } catch (error) {
+          const [duplicate, erased] = cancellationReasons(error);
+          if (erased === 'ConditionalCheckFailed') throw new LeadErased(toLeadId);
+          if ([duplicate, erased].includes('TransactionConflict') && attempt < MOVE_CONFLICT_RETRIES) {
+            await new Promise((r) => setTimeout(r, 20 * 2 ** attempt * Math.random()));
+            continue;
+          }
+          if (duplicate !== 'ConditionalCheckFailed') throw error;
+        }
+        break;
       }
     }
     await this.deleteAll(this.tables.activities, items);

@@ -1,6 +1,7 @@
 import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { signLeadToken } from '../../shared/security/tokens.ts';
+import { LeadDirectory } from '../../shared/store/leads.ts';
 import { api, BROWSER_UA, db, itemsUnder, runtime, uniqueId, until } from '../helpers/runtime.ts';
 
 const now = () => new Date().toISOString();
@@ -203,6 +204,50 @@ describe('identity as one graph', () => {
       },
     );
 
+    it('a merge that stopped after its claim (the request failed, nobody retried) still sends the loser’s hits on', async () => {
+      // Prepare: two scored leads; the merge's first step alone, as if it had failed right after.
+      const [loser, survivor] = [uniqueId('half-loser'), uniqueId('half-survivor')];
+      await send({ eventId: 'l1', leadId: loser, type: 'download', occurredAt: now() });
+      await send({ eventId: 's1', leadId: survivor, type: 'download', occurredAt: now() });
+      const scored = await until(async () => {
+        const items = (await itemsUnder('leads', `LEAD#${loser}`)).filter((i) => i.entity === 'score');
+        return items.length > 0 ? items : undefined;
+      });
+      await until(scoreOf.bind(null, survivor));
+      const models = scored.map((i) => String(i.model));
+      await new LeadDirectory(db, runtime.tables).claim(
+        { kind: 'lead', id: loser },
+        survivor,
+        Date.now(),
+        models,
+      );
+
+      // Assess: the claim itself put markers over the loser's scores, kept until the merge finishes.
+      const markers = await itemsUnder('leads', `LEAD#${loser}`);
+      expect(markers.filter((i) => i.entity === 'score')).toEqual([]);
+      expect(markers.filter((i) => i.entity === 'merged').map((i) => i.model ?? i.sk)).toHaveLength(
+        models.length,
+      );
+      for (const marker of markers.filter((i) => i.entity === 'merged'))
+        expect(marker).not.toHaveProperty('expiresAt');
+
+      // Act: the loser opens an e-mail.
+      expect((await openPixel(loser, 'half-open')).status).toBe(200);
+
+      // Assess: the hit went to the survivor and was scored there; the loser got no score back.
+      await until(async () => ((await ledgerOf(survivor)).includes('half-open') ? true : undefined));
+      // The merge's own step never ran: scoring moved the loser's whole ledger (l1 too) and scored it together.
+      expect(await ledgerOf(survivor)).toEqual(['half-open', 'l1', 's1']);
+      const open = (await itemsUnder('activities', `LEAD#${survivor}`)).find(
+        (a) => a.eventId === 'half-open',
+      )!;
+      await until(async () => {
+        const score = await scoreOf(survivor);
+        return score?.lastActivityAt === open.occurredAt ? score : undefined;
+      });
+      expect(await scoreOf(loser)).toBeUndefined();
+    });
+
     it('an e-mail opened by an erased lead is erased with it, and scores nothing', async () => {
       // Prepare
       const lead = uniqueId('hit-erased');
@@ -222,18 +267,34 @@ describe('identity as one graph', () => {
     });
   });
 
-  it('concurrent merges of one lead into different leads: one wins, the others get 409', async () => {
+  it('concurrent merges of one lead into different leads: one claims it, the others get 409 or merge its survivor', async () => {
+    const ledgerEvents = async (id: string) =>
+      (await itemsUnder('activities', `LEAD#${id}`)).map((i) => String(i.eventId));
     const loser = uniqueId('race-loser');
     await send({ eventId: 'l1', leadId: loser, type: 'download', occurredAt: now() });
     const others = Array.from({ length: 4 }, () => uniqueId('race-into'));
     const answers = await Promise.all(
       others.map((leadId) => api('/v1/identify', { method: 'POST', json: { leadId, previousId: loser } })),
     );
-    const statuses = answers.map((r) => r.status);
-    expect(statuses.filter((s) => s === 200)).toHaveLength(1);
-    expect(statuses.filter((s) => s === 409)).toHaveLength(3);
-    const winner = others[statuses.indexOf(200)]!;
-    expect(await itemsUnder('activities', `LEAD#${winner}`)).toHaveLength(1);
+    const bodies = await Promise.all(
+      answers.map(async (r) => ({
+        status: r.status,
+        ...((await r.json()) as { leadId?: string; aliased?: string }),
+      })),
+    );
+    // One merge claims the loser; the others get 409, unless one reads the loser's alias after that claim: then
+    // the loser acts as its survivor, and that request merges the two survivors (200, another id aliased).
+    const claimed = bodies.filter((b) => b.status === 200 && b.aliased === loser);
+    expect(claimed).toHaveLength(1);
+    for (const b of bodies.filter((x) => x !== claimed[0]))
+      expect(b.status === 409 || (b.status === 200 && b.aliased !== loser), JSON.stringify(b)).toBe(true);
+    // The loser's one activity ends with the lead it resolves to now, once.
+    const final = ((await (await api(`/v1/leads/${loser}`)).json()) as { leadId: string }).leadId;
+    const holders = await Promise.all(
+      [loser, ...others].map(async (id) => (await ledgerEvents(id)).filter((e) => e === 'l1').length),
+    );
+    expect(holders.reduce((a, b) => a + b, 0)).toBe(1);
+    expect(holders[[loser, ...others].indexOf(final)]).toBe(1);
   });
 });
 
