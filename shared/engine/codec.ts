@@ -45,14 +45,15 @@ export function decodeState(model: CompiledModel, bytes: Uint8Array): LeadState 
     throw new StateFormatError(`state was built by another version of model "${model.id}"`);
   const last = input.varint();
   const lastActivityAt = last === 0 ? undefined : last - 1;
-  const count = input.varint();
+  // The smallest entry is a one-byte delta, the hash and a rule count of 0.
+  const count = input.count(6);
   const entries: Entry[] = new Array(count);
   let previous = lastActivityAt ?? 0;
   for (let i = 0; i < count; i++) {
     const t = previous + input.zigzag();
     previous = t;
     const h = input.u32();
-    const n = input.varint();
+    const n = input.count(1);
     const rules = new Array<number>(n);
     let keys: number[] | undefined;
     for (let j = 0; j < n; j++) {
@@ -129,6 +130,12 @@ class Reader {
       scale *= 0x80;
       if (scale > 2 ** 56) throw new StateFormatError('varint too long');
     }
+  }
+  /** A count of things at least `bytesEach` long: one the bytes left cannot hold is corrupt, not a huge allocation. */
+  count(bytesEach: number): number {
+    const n = this.varint();
+    if (n * bytesEach > this.buf.length - this.at) throw new StateFormatError('truncated state');
+    return n;
   }
   zigzag(): number {
     const v = this.varint();

@@ -140,6 +140,31 @@ describe('state codec, refusing what is not a state of this model', () => {
     expect(() => decodeState(model, bytes)).toThrow(/rule 3 is not in the model/);
   });
 
+  it('reads any bytes as a state or refuses them with a StateFormatError, never another error', () => {
+    // A header of this model, then random bytes, or a real state with one byte changed.
+    const header = withFingerprint(Uint8Array.of(0, 0, 0, 0, 0), model.fingerprint);
+    const corruptArb = fc.oneof(
+      fc
+        .tuple(fc.constantFrom(1, 2), fc.uint8Array({ maxLength: 40 }))
+        .map(([format, tail]) => Uint8Array.of(format, ...header.slice(1), ...tail)),
+      fc.tuple(stateArb, fc.nat(), fc.integer({ min: 1, max: 255 })).map(([state, at, xor]) => {
+        const bytes = encodeState(model, state);
+        bytes[at % bytes.length]! ^= xor;
+        return bytes;
+      }),
+    );
+    fc.assert(
+      fc.property(corruptArb, (bytes) => {
+        try {
+          decodeState(model, bytes);
+        } catch (error) {
+          expect(error).toBeInstanceOf(StateFormatError);
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it('refuses an unknown format', () => {
     const bytes = encodeState(model, buildState(model, [activity('page_view', T0)]));
     for (const format of [0, 9, 255]) {
