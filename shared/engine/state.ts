@@ -13,8 +13,8 @@ export interface Entry {
   t: number;
   /** fnv1a(eventId); (t, h) identifies the event within a lead. */
   h: number;
-  /** Indexes of the matched rules, ascending. */
-  rules: number[];
+  /** Indexes of the matched rules, ascending. Read-only: decoded entries with the same rules share one array. */
+  rules: readonly number[];
   /**
    * Parallel to `rules`: hash of the rule's `limit.by` property value (0 when absent). Undefined when every key
    * is 0, which is most entries: most rules have no `by`.
