@@ -27,7 +27,7 @@ export function subjectOf(activity: LedgerActivity): Subject {
  * `dropped` for an erased lead), or only visitors' (tracking hits, which answer with a GIF or a redirect whatever
  * happens). A tracking hit for a lead is recorded under the lead its signed token names, with no read: scoring
  * resolves that lead once per stream batch, strongly, and moves what a merged-away lead received to the lead it
- * was merged into, or erases what an erased lead received (shared/scoring/stream.ts). A visitor's hits are still
+ * was merged into, or erases what an erased lead received (shared/scoring/settle.ts). A visitor's hits are still
  * resolved here: an identified visitor keeps sending them, and moving each one would cost more than the read.
  */
 export type Resolving = 'every subject' | 'visitors';
