@@ -17,14 +17,19 @@ const Query = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 
-/** GET /v1/leads/{id}/history: every change of the lead's score, newest first, with its cause. */
+/**
+ * GET /v1/leads/{id}/history: every change of the lead's score, newest first, with its cause. A merged-away id
+ * answers with its survivor's history and says so; an erased one is 410, as GET /v1/leads/{id} is.
+ */
 async function getHistory(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
-  const leadId = leadIdParameter(event);
+  const requested = leadIdParameter(event);
   const query = Query.safeParse(event.queryStringParameters ?? {});
   if (!query.success) throw problems.badRequest('model must be a model id and limit a number from 1 to 500');
+  const leadId = await directory.resolveLead(requested);
   const items = await scores.history(leadId, query.data.model, query.data.limit);
   return json(200, {
     leadId,
+    ...(leadId !== requested && { mergedInto: leadId }),
     changes: items.map(
       ({ model, rev, at, activityAt, score, band, grade, flags, oldScore, oldBand, cause }) => ({
         model,

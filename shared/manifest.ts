@@ -224,7 +224,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   {
     handler: 'get-lead-history',
     trigger: http(get('/v1/leads/{id}/history')),
-    uses: { leads: { actions: ['GetItem', 'Query'] } },
+    uses: { leads: { actions: ['GetItem', 'BatchGetItem', 'Query'] } },
     memoryMb: 256,
     timeoutSeconds: 10,
   },

@@ -12,10 +12,11 @@ import { count, logger } from '../telemetry.ts';
 import { HttpProblem, problemResponse, problems } from './problem.ts';
 
 /** What a store's refusal means to an HTTP client; anything else is ours (500). */
-function problemOf(error: unknown): HttpProblem | undefined {
+function problemOf(error: unknown, method: string | undefined): HttpProblem | undefined {
   if (error instanceof HttpProblem) return error;
   if (error instanceof LeadErased) {
-    count('writes.refused-erased');
+    // A read of an erased lead refuses nothing: counted apart from the writes that erasure turned away.
+    count(method === 'GET' ? 'reads.erased' : 'writes.refused-erased');
     return problems.gone(`${(error as StoreError).message}; nothing more is recorded for it`);
   }
   if (error instanceof UnknownLead) return problems.notFound(error.message);
@@ -32,7 +33,7 @@ export function httpProblems(): MiddlewareObj<APIGatewayProxyEventV2, APIGateway
   return {
     onError: async (request) => {
       const instance = request.event.requestContext?.requestId;
-      const problem = problemOf(request.error);
+      const problem = problemOf(request.error, request.event.requestContext?.http?.method);
       if (problem) {
         request.response = problemResponse(problem, instance);
         return;

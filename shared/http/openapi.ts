@@ -209,7 +209,12 @@ const OPERATIONS: Record<string, Operation> = {
   'GET /v1/leads/{id}/history': {
     summary: "Every change of the lead's score with its cause, newest first",
     query: { model: 'one model only', limit: '1-500 (default 100)' },
-    responses: { 200: 'The changes', 400: 'Bad query', ...AUTH },
+    responses: {
+      200: "The changes (a merged-away id: its survivor's, with mergedInto)",
+      400: 'Bad query',
+      410: 'The lead was erased',
+      ...AUTH,
+    },
   },
   'GET /v1/accounts/{domain}': {
     summary: 'An account score rolled up from its contacts (by e-mail domain)',

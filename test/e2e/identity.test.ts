@@ -54,6 +54,9 @@ describe('identity as one graph', () => {
     expect(await ranked()).not.toContain(b);
     const read = (await (await api(`/v1/leads/${b}`)).json()) as Record<string, unknown>;
     expect(read).toMatchObject({ leadId: a, mergedInto: a, attributes: { title: 'VP' } });
+    // Its history is the survivor's, as a read of it is.
+    const history = (await (await api(`/v1/leads/${b}/history`)).json()) as Record<string, unknown>;
+    expect(history).toMatchObject({ leadId: a, mergedInto: a });
     expect(read.outcomes).toEqual([expect.objectContaining({ outcome: 'won' })]);
     // The survivor's stored score takes both downloads.
     await until(async () => {
@@ -259,6 +262,8 @@ describe('identity as one graph', () => {
 
       // Act
       expect((await openPixel(lead, 'after')).status).toBe(200);
+
+      expect((await api(`/v1/leads/${lead}/history`)).status).toBe(410);
 
       // Assess: scoring found the erasure the hit did not read, and nothing of the hit is left.
       await until(async () => ((await ledgerOf(lead)).length === 0 ? true : undefined));
