@@ -64,6 +64,23 @@ const runtime = await startRuntime({
   models: values.models,
   log: console.error,
 });
+// Listening before the banner says it is running: whoever reads it may stop the runtime at once.
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    console.log('\nstopping...');
+    runtime.stop().then(
+      () => process.exit(0),
+      (error) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  });
+}
+
 console.log(`Leadscore is running (started in ${((Date.now() - started) / 1000).toFixed(1)} s)
 
   API          ${runtime.url}/v1/...
@@ -82,19 +99,3 @@ console.log(`Leadscore is running (started in ${((Date.now() - started) / 1000).
                curl -H "Authorization: Bearer ${runtime.apiKey}" ...
 
 Ctrl-C stops it.`);
-
-let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    console.log('\nstopping...');
-    runtime.stop().then(
-      () => process.exit(0),
-      (error) => {
-        console.error(error);
-        process.exit(1);
-      },
-    );
-  });
-}
