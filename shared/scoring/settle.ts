@@ -1,5 +1,6 @@
 import { LeadErased } from '../store/errors.ts';
-import type { Ledger } from '../store/ledger.ts';
+import { keys, type Subject } from '../store/keys.ts';
+import type { Ledger, Resolution } from '../store/ledger.ts';
 import type { LeadContext } from '../store/scores.ts';
 import { count } from '../telemetry.ts';
 
@@ -13,10 +14,18 @@ export function mayBeMergedAway(context: Pick<LeadContext, 'merged' | 'scores' |
   return context.merged || (context.scores.size === 0 && context.attributes === undefined);
 }
 
+/** Where one subject's data goes now, read strongly: a merge or erasure that committed before the read is seen. */
+export async function resolveStrongly(
+  ledger: Pick<Ledger, 'resolve'>,
+  subject: Subject,
+): Promise<Resolution> {
+  return (await ledger.resolve([subject], true)).get(keys.subject(subject)) ?? subject;
+}
+
 /** Whether a lead id is a live lead of its own: neither merged into another nor erased (read strongly). */
 export async function isItself(ledger: Pick<Ledger, 'resolve'>, leadId: string): Promise<boolean> {
-  const resolved = (await ledger.resolve([{ kind: 'lead', id: leadId }], true)).get(`LEAD#${leadId}`);
-  return resolved !== undefined && resolved !== 'erased' && resolved.id === leadId;
+  const resolved = await resolveStrongly(ledger, { kind: 'lead', id: leadId });
+  return resolved !== 'erased' && resolved.id === leadId;
 }
 
 /**
@@ -42,12 +51,12 @@ export async function settleLead(
   const seen = context.merged ? undefined : self.get(leadId);
   if (seen !== undefined && nowMs - seen < SELF_FOR_MS) return 'self';
   const subject = { kind: 'lead', id: leadId } as const;
-  const resolved = (await ledger.resolve([subject], true)).get(`LEAD#${leadId}`);
+  const resolved = await resolveStrongly(ledger, subject);
   if (resolved === 'erased') {
     count('score.erased', await ledger.erase(subject));
     return 'away';
   }
-  if (resolved === undefined || resolved.id === leadId) {
+  if (resolved.id === leadId) {
     if (self.size >= SELF_MAX) self.delete(self.keys().next().value!);
     self.set(leadId, nowMs);
     return 'self';

@@ -8,7 +8,7 @@ import type { Ledger, LedgerItem } from '../store/ledger.ts';
 import type { ScoreStore } from '../store/scores.ts';
 import { itemOfImage } from '../store/stream-image.ts';
 import { count, logger } from '../telemetry.ts';
-import { mayBeMergedAway, settleLead } from './settle.ts';
+import { mayBeMergedAway, resolveStrongly, settleLead } from './settle.ts';
 import { needsRebuild, scoreActivities } from './update.ts';
 
 const MAX_CONFLICT_RETRIES = 8;
@@ -95,11 +95,12 @@ export function asOf(activities: { occurredAt: string }[], now: number): number 
  */
 async function settleVisitor(parts: ScoringParts, visitor: string): Promise<void> {
   const subject = { kind: 'anonymous', id: visitor } as const;
-  const resolved = (await parts.ledger.resolve([subject], true)).get(`ANON#${visitor}`);
-  if (resolved === undefined || resolved === 'erased') {
-    if (resolved === 'erased') count('score.visitor-erased', await parts.ledger.erase(subject));
+  const resolved = await resolveStrongly(parts.ledger, subject);
+  if (resolved === 'erased') {
+    count('score.visitor-erased', await parts.ledger.erase(subject));
     return;
   }
+  // Still a visitor: nobody identified it, and its events wait under it.
   if (resolved.kind !== 'lead') return;
   try {
     count('score.visitor-moved', await parts.ledger.move(subject, resolved.id, Date.now()));
