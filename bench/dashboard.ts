@@ -2,10 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { labelOf, searchTermsOf } from '../shared/domain/label.ts';
 import { loadModels } from '../shared/models.ts';
 import { scoreActivities } from '../shared/scoring/update.ts';
 import { batchWrite } from '../shared/store/batch.ts';
 import { documentClient } from '../shared/store/dynamo.ts';
+import { searchTermItem } from '../shared/store/search.ts';
 import { syntheticLeads } from '../shared/synthetic/generator.ts';
 import { counters } from '../shared/telemetry.ts';
 import { launchChromium } from '../test/helpers/browser.ts';
@@ -51,15 +53,24 @@ export async function run(): Promise<void> {
         return write ? [write.item as unknown as Record<string, unknown>] : [];
       })
       .slice(0, LEADS);
+    const written = new Set(items.map((i) => String(i.leadId)));
+    // And each lead's search terms, as index-search writes them from its profile.
+    const terms = drawn
+      .filter((l) => written.has(l.profile.leadId))
+      .flatMap((l) =>
+        searchTermsOf(l.profile.leadId, labelOf(l.profile.attributes)).map((t) =>
+          searchTermItem(t, l.profile.leadId),
+        ),
+      );
     const loading = Date.now();
     await batchWrite(
       client,
       runtime.tables.leads,
-      items.map((Item) => ({ PutRequest: { Item } })),
+      [...items, ...terms].map((Item) => ({ PutRequest: { Item } })),
       6,
     );
     console.log(
-      `dashboard: ${fmt(items.length)} scored leads written in ${((Date.now() - loading) / 1000).toFixed(0)} s`,
+      `dashboard: ${fmt(items.length)} scored leads and ${fmt(terms.length)} search terms written in ${((Date.now() - loading) / 1000).toFixed(0)} s`,
     );
 
     // The score writes flow down the leads stream (history, notifications): let that finish, as on a quiet morning.
@@ -132,15 +143,11 @@ export async function run(): Promise<void> {
       await page.close();
     }
     // A search as someone types it: from the last keystroke to the results on screen, which includes the page's
-    // 250 ms pause for more typing. One e-mail domain: some 20 leads in 100,000, spread over every band. A search
-    // answers with the first matches it finds and the page asks on by itself, saying "searching more…" meanwhile:
-    // this times the first matches on screen (or the answer that there are none), not the end of the search, and
-    // reports how many rows were up then and how often the page was still searching, and each query's time (how
-    // deep a domain's first match lies in the ranking varies).
+    // 250 ms pause for more typing. One e-mail domain: some 20 leads in 100,000, spread over every band, read from
+    // the search index and ranked. Reports the rows shown, and each query's time.
     const searches: number[] = [];
     const byQuery: Record<string, number> = {};
-    const firstRows: number[] = [];
-    let partial = 0;
+    const rows: number[] = [];
     for (let i = 0; i < LOADS; i++) {
       const page = await context.newPage();
       await page.goto(`${runtime.url}/dashboard#/leads`);
@@ -154,8 +161,7 @@ export async function run(): Promise<void> {
       await page.waitForSelector('body[data-ready="leads"]');
       searches.push(Math.round((await page.evaluate(() => performance.now())) - started));
       byQuery[q] = searches.at(-1)!;
-      firstRows.push(await page.locator('#leads tbody tr').count());
-      if ((await page.locator('#status').textContent())?.includes('searching more')) partial++;
+      rows.push(await page.locator('#leads tbody tr').count());
       await page.close();
     }
     searches.sort((a, b) => a - b);
@@ -169,7 +175,7 @@ export async function run(): Promise<void> {
       `first view (navigation to the ranked list on screen), ${LOADS} loads: p50 ${p50} ms, worst ${times.at(-1)} ms (goal < 1000 ms)`,
     );
     console.log(
-      `search (last keystroke to the first matches on screen, 250 ms pause included), ${LOADS} searches: p50 ${percentile(searches, 50)} ms, worst ${searches.at(-1)} ms (goal < 1000 ms); rows then ${firstRows.join(', ')}, still searching on in ${partial}; by query ${Object.entries(
+      `search (last keystroke to the matches on screen, 250 ms pause included), ${LOADS} searches: p50 ${percentile(searches, 50)} ms, worst ${searches.at(-1)} ms (goal < 1000 ms); rows ${rows.join(', ')}; by query ${Object.entries(
         byQuery,
       )
         .map(([q, ms]) => `${q} ${ms} ms`)
@@ -180,8 +186,7 @@ export async function run(): Promise<void> {
         p50: percentile(searches, 50),
         worst: searches.at(-1),
         searches: LOADS,
-        firstRows,
-        partial,
+        rows,
         byQuery,
       },
       leads: items.length,

@@ -2,6 +2,7 @@ import { runApiKey } from './apikey.ts';
 import { runDecay } from './decay.ts';
 import { runEvaluate } from './evaluate.ts';
 import { runImport } from './import.ts';
+import { runReindex } from './reindex.ts';
 import { runRescore } from './rescore.ts';
 import { runScore } from './score.ts';
 import { runSeed } from './seed.ts';
@@ -23,6 +24,7 @@ const COMMANDS: Record<string, Command> = {
   apikey: runApiKey,
   decay: runDecay,
   rescore: runRescore,
+  reindex: runReindex,
   import: runImport,
   seed: runSeed,
   synth: runSynth,

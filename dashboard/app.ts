@@ -266,6 +266,8 @@ interface LeadPage {
   model: string;
   leads: LeadRow[];
   nextCursor?: string;
+  /** A search that found more leads than it ranks: typing more narrows it. */
+  truncated?: boolean;
 }
 /** A page of the ranked list; without a model, the API's first (the one the list opens on). */
 const leadPage = (p: { model?: string; band?: string; q?: string; cursor?: string; limit: number }) =>
@@ -275,12 +277,6 @@ const leadPage = (p: { model?: string; band?: string; q?: string; cursor?: strin
     )}`,
   );
 const PAGE = 50;
-/**
- * A search answers with the first matches each read finds (or after its budget with none): the page asks on by
- * itself, showing rows as they come, for at most this many requests (up to 20,000 index entries each) before it
- * leaves the rest to Next.
- */
-const SEARCH_REQUESTS = 10;
 
 const row = (l: LeadRow) => `<tr class="lead" data-lead="${esc(l.leadId)}">
   <td data-label="Lead"><a href="#/lead/${encodeURIComponent(l.leadId)}">${esc(who(l))}</a>${l.name && l.email ? `<div class="muted small">${esc(l.email)}</div>` : ''}</td>
@@ -355,61 +351,34 @@ async function leadsView(params: URLSearchParams): Promise<void> {
   // A fresh open counts again; paging keeps the counts it has.
   if (!opened.cursor) countsCache.delete(model);
   let loaded = 0;
-  /**
-   * Draws a page as its answers come: a search's rows appear as each read finds them, below the ones before (the
-   * reads go down the ranking), and the status says while it searches on. The list counts as shown once a rep has
-   * rows to act on, or the answer that there are none.
-   */
+  /** Draws a page; the list counts as shown once it is, and the band counts follow. */
   const load = async (q: string, cursor: string, trail: string[], answer?: Promise<LeadPage>) => {
     const mine = ++loaded;
     table.setAttribute('aria-busy', 'true');
-    let shown = 0;
-    let ready: Promise<void> | undefined;
-    let at = cursor;
-    for (let requests = 1; ; requests++) {
-      const page = await (answer ?? leadPage({ model, band, q, cursor: at, limit: PAGE - shown }));
-      answer = undefined;
-      if (mine !== loaded || !tbody.isConnected) return; // a later keystroke won
-      if (requests === 1) {
-        tabs(q);
-        tbody.innerHTML = '';
-      }
-      tbody.insertAdjacentHTML('beforeend', page.leads.map(row).join(''));
-      shown += page.leads.length;
-      const next = page.nextCursor;
-      const searching = !!q && !!next && shown < PAGE && requests < SEARCH_REQUESTS;
-      status.textContent = searching
-        ? shown > 0
-          ? `${leads(shown)} so far matching “${q}”, searching more…`
-          : `Searching for “${q}”…`
-        : shown > 0
-          ? q && next && shown < PAGE
-            ? `${leads(shown)} matching “${q}” among the leads searched so far: search further with Next.`
-            : `${leads(shown)} on this page${q ? ` matching “${q}”` : ''}`
-          : q
-            ? next
-              ? `No match for “${q}” among the leads searched so far: search further with Next.`
-              : `No lead’s name, e-mail, company or id contains “${q}”. Try part of an e-mail or the start of an id.`
-            : 'No leads here yet. Send activities (POST /v1/events), or open the demo site that npm start prints, and they appear within seconds.';
-      if (!ready && (shown > 0 || !searching)) {
-        performance.mark('leadscore:first-view');
-        ready = (countsCache.has(model) ? Promise.resolve() : count(q).catch(() => undefined)).then(() => {
-          if (mine === loaded) document.body.dataset.ready = 'leads';
-        });
-      }
-      if (searching) {
-        at = next!;
-        continue;
-      }
-      const prev = trail.at(-1);
-      pager.innerHTML = `${
-        cursor
-          ? `<a id="prev" href="${link({ band, q, cursor: prev, trail: trail.slice(0, -1).join(',') })}">← Previous</a>`
-          : ''
-      }${next ? `<a id="next" href="${link({ band, q, cursor: next, trail: [...trail, cursor].join(',') })}">Next →</a>` : ''}`;
-      table.removeAttribute('aria-busy');
-      break;
-    }
+    if (!answer) status.textContent = q ? `Searching for “${q}”…` : 'Loading leads…';
+    const page = await (answer ?? leadPage({ model, band, q, cursor, limit: PAGE }));
+    if (mine !== loaded || !tbody.isConnected) return; // a later keystroke won
+    tabs(q);
+    tbody.innerHTML = page.leads.map(row).join('');
+    const shown = page.leads.length;
+    const next = page.nextCursor;
+    status.textContent =
+      shown > 0
+        ? `${leads(shown)} on this page${q ? ` matching “${q}”` : ''}${page.truncated ? '. Many leads match: type more to narrow the search.' : ''}`
+        : q
+          ? `No lead’s name, company, e-mail or id starts with “${q}”. Try the start of a name, an e-mail or an id.`
+          : 'No leads here yet. Send activities (POST /v1/events), or open the demo site that npm start prints, and they appear within seconds.';
+    performance.mark('leadscore:first-view');
+    const ready = (countsCache.has(model) ? Promise.resolve() : count(q).catch(() => undefined)).then(() => {
+      if (mine === loaded) document.body.dataset.ready = 'leads';
+    });
+    const prev = trail.at(-1);
+    pager.innerHTML = `${
+      cursor
+        ? `<a id="prev" href="${link({ band, q, cursor: prev, trail: trail.slice(0, -1).join(',') })}">← Previous</a>`
+        : ''
+    }${next ? `<a id="next" href="${link({ band, q, cursor: next, trail: [...trail, cursor].join(',') })}">Next →</a>` : ''}`;
+    table.removeAttribute('aria-busy');
     await ready;
   };
 

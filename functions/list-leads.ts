@@ -1,15 +1,18 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import * as z from 'zod';
+import { matchesRest, searchWords } from '../shared/domain/label.ts';
 import { json, problems } from '../shared/http/problem.ts';
 import { httpHandler } from '../shared/lambda.ts';
 import { compiledModels } from '../shared/model/artifact.ts';
 import { keys } from '../shared/store/keys.ts';
 import { type RankKey, ScoreStore } from '../shared/store/scores.ts';
+import { SearchIndex } from '../shared/store/search.ts';
 import { wire } from '../shared/wiring.ts';
 
 const { config, directory, client, tables } = wire('list-leads');
 const models = new Map(compiledModels(config.LEADSCORE_MODELS).map((m) => [m.id, m]));
 const scores = new ScoreStore(client, tables);
+const index = new SearchIndex(client, tables);
 
 const Query = z.object({
   model: z.string().optional(),
@@ -19,13 +22,11 @@ const Query = z.object({
   q: z.string().trim().max(100).optional(),
   counts: z.enum(['true', 'false']).optional(),
 });
-/** Rank index entries one search request reads at most (about 150 bytes each: some 375 read units at worst). */
-const SEARCH_BUDGET = 20_000;
 /**
- * Entries a search reads at a time. A request answers after the first read that finds a match, so a rep sees the
- * highest-ranked matches while the page searches on from the cursor, instead of waiting for the whole budget.
+ * A search ranks at most this many leads: the first found whose terms start with the longest word typed (in term
+ * order). More than that says `truncated`, and a rep types more to narrow it.
  */
-const SEARCH_STEP = 2_000;
+const SEARCH_MATCHES = 250;
 /**
  * Counts per band stop here ("1,000+"): counting reads every entry counted, and a morning list needs to know that a
  * band is big, not how big. At 10,000 the first view over 100,000 leads outran the function's timeout locally.
@@ -47,12 +48,14 @@ const Cursor = z.strictObject({
     .optional(),
 });
 
+/** A search's place: how many of its ranked matches the pages before have shown. */
+const SearchCursor = z.strictObject({ skip: z.number().int().min(1).max(SEARCH_MATCHES) });
+
 /**
  * GET /v1/leads?model=&band=&q=&limit=&cursor=: leads ranked by score, highest first, within one band or across all
- * (top band first), a page at a time, with who they are (name, e-mail, company, title) and why now. `q` keeps
- * leads whose name, e-mail, company or id contains it: a filter on the rank index's small entries, band by band,
- * answering with the first matches found (a short page and a cursor to search on), or after SEARCH_BUDGET entries
- * with none (docs/data-model.md). Scores are as last written.
+ * (top band first), a page at a time, with who they are (name, e-mail, company, title) and why now. `q` keeps the
+ * leads with a name, company, e-mail or id word starting with its longest word and containing the others: read
+ * from the search index, then ranked by score (docs/data-model.md). Scores are as last written.
  */
 async function listLeads(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
   const query = Query.safeParse(event.queryStringParameters ?? {});
@@ -68,6 +71,9 @@ async function listLeads(event: APIGatewayProxyEventV2): Promise<APIGatewayProxy
       `unknown band "${query.data.band}" in model "${model.id}"; bands: ${bands.join(', ')}`,
     );
   }
+  const words = searchWords(query.data.q ?? '');
+  if (words.length > 0) return json(200, await search(model.id, bands, words, query.data));
+
   let cursor: z.infer<typeof Cursor> | undefined;
   if (query.data.cursor) {
     const parsed = Cursor.safeParse(safeJson(Buffer.from(query.data.cursor, 'base64url').toString('utf8')));
@@ -85,10 +91,9 @@ async function listLeads(event: APIGatewayProxyEventV2): Promise<APIGatewayProxy
   const wanted = query.data.band ? [query.data.band] : bands;
   const limit = query.data.limit;
   const from = wanted.slice(cursor ? Math.max(0, wanted.indexOf(cursor.band)) : 0);
-  const search = query.data.q?.toLowerCase() || undefined;
   // Counts on request (the dashboard asks once the list is on screen), every band, read while the page is.
   const counting =
-    query.data.counts !== 'true' || cursor || search
+    query.data.counts !== 'true' || cursor
       ? undefined
       : Promise.all(
           bands.map(async (band) => {
@@ -101,38 +106,16 @@ async function listLeads(event: APIGatewayProxyEventV2): Promise<APIGatewayProxy
 
   const taken: RankKey[] = [];
   let next: z.infer<typeof Cursor> | undefined;
-  let read = 0;
-  walk: for (const [i, band] of from.entries()) {
-    let key = i === 0 ? cursor?.key : undefined;
-    for (;;) {
-      // Without a search one read returns the page; with one, reads go on a step at a time until a step finds
-      // something or the budget is spent, and the cursor says where to search on.
-      const room = limit - taken.length;
-      const page = await scores.rankedKeys(
-        model.id,
-        band,
-        search ? Math.min(SEARCH_STEP, SEARCH_BUDGET - read) : room,
-        key,
-        search,
-      );
-      read += page.read;
-      taken.push(...page.keys.slice(0, room));
-      if (taken.length === limit && (page.next || page.keys.length > room)) {
-        // The band goes on past the page: start the next one after its last lead.
+  for (const [i, band] of from.entries()) {
+    const room = limit - taken.length;
+    const page = await scores.rankedKeys(model.id, band, room, i === 0 ? cursor?.key : undefined);
+    taken.push(...page.keys);
+    if (taken.length === limit) {
+      // The band goes on past the page: start the next one after its last lead; or the next band.
+      if (page.next) {
         const { pk, sk, rankKey, rankScore } = taken.at(-1)!;
         next = { band, key: { pk, sk, rankKey, rankScore } };
-        break walk;
-      }
-      if (!page.next) break;
-      if (search && taken.length === 0 && read < SEARCH_BUDGET) {
-        key = page.next as RankKey;
-        continue;
-      }
-      next = { band, key: page.next as RankKey };
-      break walk;
-    }
-    if (taken.length === limit || (search && (taken.length > 0 || read >= SEARCH_BUDGET))) {
-      next = i + 1 < from.length ? { band: from[i + 1]! } : undefined;
+      } else if (i + 1 < from.length) next = { band: from[i + 1]! };
       break;
     }
   }
@@ -141,11 +124,48 @@ async function listLeads(event: APIGatewayProxyEventV2): Promise<APIGatewayProxy
   return json(200, {
     model: model.id,
     ...(query.data.band && { band: query.data.band }),
-    ...(search && { q: query.data.q }),
     leads,
     ...(counts && { counts }),
     ...(next && { nextCursor: Buffer.from(JSON.stringify(next)).toString('base64url') }),
   });
+}
+
+/**
+ * A search: the leads the index finds for the longest word, those whose name, e-mail, company or id contain the
+ * other words too, each with its score under the model (a lead with none is not listed), ranked by score; counts
+ * per band are of these matches.
+ */
+async function search(
+  model: string,
+  bands: string[],
+  words: string[],
+  query: z.infer<typeof Query>,
+): Promise<Record<string, unknown>> {
+  let skip = 0;
+  if (query.cursor) {
+    const parsed = SearchCursor.safeParse(safeJson(Buffer.from(query.cursor, 'base64url').toString('utf8')));
+    if (!parsed.success) throw problems.badRequest('the cursor is not one this API gave out for this query');
+    skip = parsed.data.skip;
+  }
+  const found = await index.find(words[0]!, SEARCH_MATCHES);
+  const matches = (await scores.listedFor(found.leadIds, model))
+    .filter((l) => matchesRest(words, l.leadId, l))
+    .sort((a, b) => (a.rankScore < b.rankScore ? 1 : a.rankScore > b.rankScore ? -1 : 0));
+  const inBand = query.band ? matches.filter((l) => l.band === query.band) : matches;
+  const page = inBand.slice(skip, skip + query.limit).map(({ rankScore: _, ...listed }) => listed);
+  const next = skip + query.limit < inBand.length ? { skip: skip + query.limit } : undefined;
+  const counts =
+    query.counts === 'true' &&
+    Object.fromEntries(bands.map((b) => [b, { count: matches.filter((l) => l.band === b).length }]));
+  return {
+    model,
+    ...(query.band && { band: query.band }),
+    q: query.q,
+    leads: page,
+    ...(counts && { counts }),
+    ...(found.more && { truncated: true }),
+    ...(next && { nextCursor: Buffer.from(JSON.stringify(next)).toString('base64url') }),
+  };
 }
 
 function safeJson(text: string): unknown {

@@ -49,8 +49,9 @@ async function refit(leadId: string): Promise<void> {
       const stored = context.scores.get(model.id);
       if (!stored || stored.fingerprint !== model.fingerprint) continue;
       const write = refitScore(model, stored, context.attributes, Date.now());
-      if (write.item.fitRules.join() === stored.fitRules.join() && write.item.search === stored.search)
-        continue;
+      // Only fit and who the lead is (copied for the ranked list) come from the profile.
+      const same = (['name', 'email', 'company', 'title'] as const).every((k) => write.item[k] === stored[k]);
+      if (same && write.item.fitRules.join() === stored.fitRules.join()) continue;
       if (await scores.put(write.item, write.expectedRev)) count('refit.written');
       else conflict = true;
     }

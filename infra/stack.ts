@@ -207,8 +207,15 @@ export class LeadscoreStack extends Stack {
           filters: [
             FilterCriteria.filter({
               ...(consumer.filter.eventName && { eventName: FilterRule.or(...consumer.filter.eventName) }),
-              ...(consumer.filter.newImageEntity && {
-                dynamodb: { NewImage: { entity: { S: FilterRule.or(...consumer.filter.newImageEntity) } } },
+              ...((consumer.filter.newImageEntity || consumer.filter.sortKey) && {
+                dynamodb: {
+                  ...(consumer.filter.newImageEntity && {
+                    NewImage: { entity: { S: FilterRule.or(...consumer.filter.newImageEntity) } },
+                  }),
+                  ...(consumer.filter.sortKey && {
+                    Keys: { sk: { S: FilterRule.or(...consumer.filter.sortKey) } },
+                  }),
+                },
               }),
             }),
           ],

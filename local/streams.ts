@@ -264,9 +264,10 @@ export class StreamPoller {
 
   /** Lambda's event filtering: only records matching the consumer's pattern are delivered (the rest still advance). */
   private matches(record: StreamRecord): boolean {
-    const { eventName, newImageEntity } = this.consumer.filter;
+    const { eventName, newImageEntity, sortKey } = this.consumer.filter;
     if (eventName && !eventName.includes(record.eventName ?? '')) return false;
     if (newImageEntity && !newImageEntity.includes(record.dynamodb?.NewImage?.entity?.S ?? '')) return false;
+    if (sortKey && !sortKey.includes(record.dynamodb?.Keys?.sk?.S ?? '')) return false;
     return true;
   }
 

@@ -3,6 +3,7 @@ import type { Route } from './http/routes.ts';
 /** Where a job reports its progress and result: the Location of every 202 that starts one. */
 export const JOB_PATH = '/v1/jobs/{id}';
 
+import { PROFILE_SORT_KEY } from './store/keys.ts';
 import type { StreamConsumer } from './streams.ts';
 
 /**
@@ -210,7 +211,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   {
     handler: 'list-leads',
     trigger: http(get('/v1/leads')),
-    uses: { leads: { actions: ['GetItem', 'BatchGetItem'], indexes: ['rank'] } },
+    uses: { leads: { actions: ['GetItem', 'BatchGetItem', 'Query'], indexes: ['rank'] } },
     memoryMb: 512,
     timeoutSeconds: 10,
   },
@@ -352,6 +353,18 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     },
     uses: { leads: { actions: ['GetItem', 'Query', 'PutItem'] } },
     memoryMb: 512,
+    timeoutSeconds: 60,
+    systemLogLevel: 'WARN',
+  },
+  {
+    handler: 'index-search',
+    trigger: {
+      kind: 'stream',
+      // A profile's every change, its removal too (an erasure, a merge's loser), which has no new image.
+      consumer: { table: 'leads', batchSize: 100, ...RELIABLE, filter: { sortKey: [PROFILE_SORT_KEY] } },
+    },
+    uses: { leads: { actions: ['BatchWriteItem'] } },
+    memoryMb: 256,
     timeoutSeconds: 60,
     systemLogLevel: 'WARN',
   },

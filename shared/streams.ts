@@ -14,8 +14,11 @@ export interface StreamConsumer {
   maxRecordAgeSeconds: number;
   bisectBatchOnError: boolean;
   reportBatchItemFailures: true;
-  /** Which records reach the handler at all (Lambda event filtering): a pattern on the record. */
-  filter: { eventName?: string[]; newImageEntity?: string[] };
+  /**
+   * Which records reach the handler at all (Lambda event filtering): a pattern on the record's event name, its new
+   * image's entity, or its key's sort key (which a removal has too, where it has no new image).
+   */
+  filter: { eventName?: string[]; newImageEntity?: string[]; sortKey?: string[] };
 }
 
 /** The stream consumers, as the function manifest (shared/manifest.ts) gives them. */

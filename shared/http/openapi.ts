@@ -183,13 +183,13 @@ const OPERATIONS: Record<string, Operation> = {
     query: {
       model: 'model id (default: the first in force)',
       band: 'one band only',
-      q: 'keep leads whose name, e-mail, company or id contains this (case-insensitive); a search answers with the first matches it finds, or after 20,000 index entries with none, so a page may come back short with a nextCursor to search on',
+      q: 'search (case-insensitive): leads with a word of name or company, their e-mail, its domain or their id starting with the longest word typed, and containing the others; ranked by score. It ranks the first 250 leads the index finds: past that the answer says `truncated: true`, and more words narrow it. A profile change is searchable within seconds',
       limit: '1-200 (default 50)',
       cursor: 'from the previous page',
       counts: "true: add each band's count (up to 1,000; each counted entry is read)",
     },
     responses: {
-      200: 'A page of leads, the next cursor, and with counts=true on an unsearched first page `counts` per band (`more` when past 1,000)',
+      200: 'A page of leads and the next cursor; with counts=true on a first page `counts` per band (`more` when past 1,000; of the matches, for a search)',
       400: 'Unknown model or band, or a bad cursor',
       ...AUTH,
     },

@@ -1,4 +1,5 @@
 import type { ScorableActivity } from '../domain/activity.ts';
+import { type Label, labelOf } from '../domain/label.ts';
 import type { Attributes } from '../domain/profile.ts';
 import {
   applyActivity,
@@ -70,7 +71,7 @@ export function scoreActivities(
     stored,
     now,
     cause,
-    labelOf(attributes, leadId),
+    labelOf(attributes),
   );
   write.item.reason = reasonOf(before, write.score) ?? stored?.reason;
   // An activity past its rule's limit adds an entry that compaction drops again: with the same state and fit,
@@ -112,7 +113,7 @@ export function refitScore(
     stored,
     now,
     { kind: 'profile' },
-    labelOf(attributes, stored.leadId),
+    labelOf(attributes),
   );
 }
 
@@ -181,41 +182,13 @@ export function storedFit(model: CompiledModel, stored: ScoreItem): FitResult {
   };
 }
 
-/** Who a score is about, copied from the profile so a page of the ranked list needs no second read. */
-export interface Label {
-  name?: string;
-  email?: string;
-  company?: string;
-  title?: string;
-  /** Lower-cased name, e-mail, company and lead id: what the list's search filters the rank index on. */
-  search: string;
-}
-
-const text = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim().slice(0, 200) : undefined);
-
-export function labelOf(attributes: Attributes | undefined, leadId: string): Label {
-  const a = attributes ?? {};
-  const name = text(a.name) ?? ([text(a.firstName), text(a.lastName)].filter(Boolean).join(' ') || undefined);
-  const label = {
-    ...(name && { name }),
-    ...(text(a.email) && { email: text(a.email) }),
-    ...((text(a.company) ?? text(a.emailDomain)) && { company: text(a.company) ?? text(a.emailDomain) }),
-    ...(text(a.title) && { title: text(a.title) }),
-  };
-  return {
-    ...label,
-    search: [name, label.email, label.company, leadId].filter(Boolean).join(' ').toLowerCase(),
-  };
-}
-
 function storedLabel(stored: ScoreItem): Label {
-  const { name, email, company, title, search } = stored;
+  const { name, email, company, title } = stored;
   return {
     ...(name && { name }),
     ...(email && { email }),
     ...(company && { company }),
     ...(title && { title }),
-    search: search ?? stored.leadId.toLowerCase(),
   };
 }
 

@@ -8,6 +8,9 @@ import { fnv1a } from '../engine/hash.ts';
 /** Shards of the decay index per model: spreads a nightly sweep over partitions, and lets it run in parallel. */
 export const DECAY_SHARDS = 16;
 
+/** A profile's sort key: also what the search index's stream consumer filters the leads stream on. */
+export const PROFILE_SORT_KEY = 'PROFILE';
+
 export interface Key {
   pk: string;
   sk: string;
@@ -27,7 +30,7 @@ export const keys = {
     return `LEAD#${leadId}`;
   },
   profile(leadId: string): Key {
-    return { pk: `LEAD#${leadId}`, sk: 'PROFILE' };
+    return { pk: `LEAD#${leadId}`, sk: PROFILE_SORT_KEY };
   },
   /** Keyed by the outcome's id alone: however its time is spelled, a retry lands on the same item. */
   outcome(leadId: string, outcomeId: string): Key {
@@ -73,6 +76,16 @@ export const keys = {
   },
   history(leadId: string, at: string, model: string, rev: number): Key {
     return { pk: `LEAD#${leadId}`, sk: `HIST#${at}#${model}#${String(rev).padStart(8, '0')}` };
+  },
+  /**
+   * A search term of a lead: partitioned by the term's first character, sorted by the term, so the leads whose
+   * terms start with a prefix are one Query (begins_with). Terms hold no "#" (shared/domain/label.ts).
+   */
+  searchTerm(term: string, leadId: string): Key {
+    return { pk: keys.searchPartition(term), sk: `${term}#${leadId}` };
+  },
+  searchPartition(prefix: string): string {
+    return `FIND#${String.fromCodePoint(prefix.codePointAt(0)!)}`;
   },
   account(domain: string): string {
     return `ACCOUNT#${domain.toLowerCase()}`;

@@ -42,13 +42,11 @@ export interface ScoreItem {
   rev: number;
   updatedAt: string;
   cause: Cause;
-  /** From the profile (shared/scoring/update.ts labelOf), for the ranked list without a second read. */
+  /** From the profile (shared/domain/label.ts labelOf), for the ranked list without a second read. */
   name?: string;
   email?: string;
   company?: string;
   title?: string;
-  /** Projected into the rank index: lower-cased name, e-mail, company and id, which the list's search filters on. */
-  search?: string;
   /** Why now: the rule that moved the score most in its last activity. */
   reason?: string;
   /** The rank index's keys: model and band, then score. */
@@ -61,7 +59,7 @@ export interface ScoreItem {
 
 /**
  * What the ranked list shows of a score, in the order it shows it: read by projection, so a page of 50 does not
- * carry each lead's engine state (some 3 KB a lead) from DynamoDB to the function.
+ * carry each lead's engine state from DynamoDB to the function.
  */
 const LISTED = [
   'leadId',
@@ -291,30 +289,19 @@ export class ScoreStore {
    * The keys of a model and band's leads, highest score first, from the rank index (keys only, so a score write
    * moves its entry only when the score or band changes). `next` is where the band goes on.
    */
-  async rankedKeys(
-    model: string,
-    band: string,
-    limit: number,
-    startKey?: Record<string, unknown>,
-    search?: string,
-  ) {
+  async rankedKeys(model: string, band: string, limit: number, startKey?: Record<string, unknown>) {
     const out = await this.client.send(
       new QueryCommand({
         TableName: this.tables.leads,
         IndexName: 'rank',
         KeyConditionExpression: 'rankKey = :key',
-        // A search filters the entries read (Limit counts entries read, not matches): the caller pages on.
-        ...(search && {
-          FilterExpression: 'contains(#search, :q)',
-          ExpressionAttributeNames: { '#search': 'search' },
-        }),
-        ExpressionAttributeValues: { ':key': keys.rank(model, band), ...(search && { ':q': search }) },
+        ExpressionAttributeValues: { ':key': keys.rank(model, band) },
         ScanIndexForward: false,
         Limit: limit,
         ExclusiveStartKey: startKey,
       }),
     );
-    return { keys: (out.Items ?? []) as RankKey[], next: out.LastEvaluatedKey, read: out.ScannedCount ?? 0 };
+    return { keys: (out.Items ?? []) as RankKey[], next: out.LastEvaluatedKey };
   }
 
   /** How many entries a model's band has, counted up to `cap` (a count reads every entry it counts). */
@@ -359,6 +346,28 @@ export class ScoreStore {
       if (item?.entity !== 'score' || item.rankKey !== k.rankKey) return [];
       const listed = Object.fromEntries(LISTED.flatMap((a) => (item[a] === undefined ? [] : [[a, item[a]]])));
       return [{ ...listed, flags: listed.flags ?? [] } as ListedScore];
+    });
+  }
+
+  /**
+   * What the ranked list shows of these leads' scores under a model, with each one's place in the ranking, in no
+   * order; a lead with no score under it is left out.
+   */
+  async listedFor(leadIds: string[], model: string): Promise<(ListedScore & { rankScore: string })[]> {
+    const items = await batchGet(
+      this.client,
+      this.tables.leads,
+      leadIds.map((id) => keys.score(id, model)),
+      { projection: ['entity', 'rankScore', ...LISTED] },
+    );
+    return items.flatMap((item) => {
+      if (item.entity !== 'score') return [];
+      const listed = Object.fromEntries(LISTED.flatMap((a) => (item[a] === undefined ? [] : [[a, item[a]]])));
+      return [
+        { ...listed, flags: listed.flags ?? [], rankScore: String(item.rankScore) } as ListedScore & {
+          rankScore: string;
+        },
+      ];
     });
   }
 

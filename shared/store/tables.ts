@@ -59,9 +59,9 @@ export const LEADS_TABLE: TableDefinition = {
       projection: 'KEYS_ONLY',
     },
     {
-      // Scores ranked within a model and band, highest first: the list sales opens every morning. Keys and the
-      // search text only: an entry moves when the score or the profile's name does, not on every write, and the
-      // list's search filters these small entries without reading the scores.
+      // Scores ranked within a model and band, highest first: the list sales opens every morning. Keys only, so
+      // an entry moves when the score does, not on every write. (`search` is a score attribute no longer written,
+      // left in the projection because changing a projection replaces the index on a deployed stage.)
       name: 'rank',
       partitionKey: { name: 'rankKey', type: 'S' },
       sortKey: { name: 'rankScore', type: 'S' },

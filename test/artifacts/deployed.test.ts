@@ -421,7 +421,7 @@ describe('the deployed artifacts', () => {
       STREAM_MS,
       lastError('notify-crossings'),
     );
-    // A profile then refits the stored score: its search text takes the e-mail address.
+    // A profile then refits the stored score, which takes the e-mail address, and the search finds it by it.
     await api(`/v1/leads/${lead}/attributes`, {
       method: 'PUT',
       json: { attributes: { email: `${lead}@acme.test` } },
@@ -429,10 +429,18 @@ describe('the deployed artifacts', () => {
     await until(
       async () => {
         const score = (await itemsUnder('leads', `LEAD#${lead}`)).find((i) => i.entity === 'score');
-        return String(score?.search).includes(`${lead}@acme.test`.toLowerCase()) ? score : undefined;
+        return score?.email === `${lead}@acme.test` ? score : undefined;
       },
       STREAM_MS,
       lastError('refit-scores'),
+    );
+    await until(
+      async () => {
+        const found = await (await api(`/v1/leads?q=${encodeURIComponent(`${lead}@acme`)}`)).json();
+        return found.leads.some((l: { leadId: string }) => l.leadId === lead) ? found : undefined;
+      },
+      STREAM_MS,
+      lastError('index-search'),
     );
 
     // Act: the erase answers at once; its job, on the bundled worker, deletes the ledger.

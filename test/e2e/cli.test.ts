@@ -7,11 +7,21 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { ensureTables } from '../../local/dynamodb.ts';
+import { batchWrite } from '../../shared/store/batch.ts';
 import { documentClient } from '../../shared/store/dynamo.ts';
 import { Ledger } from '../../shared/store/ledger.ts';
 import { ACTIVITIES_TABLE, LEADS_TABLE } from '../../shared/store/tables.ts';
 import { syntheticLeads } from '../../shared/synthetic/generator.ts';
-import { api, BROWSER_UA, itemsUnder, runtime, uniqueId, until } from '../helpers/runtime.ts';
+import {
+  api,
+  BROWSER_UA,
+  db,
+  itemsMentioning,
+  itemsUnder,
+  runtime,
+  uniqueId,
+  until,
+} from '../helpers/runtime.ts';
 
 const run = promisify(execFile);
 
@@ -129,6 +139,45 @@ describe('leadscore against the running local runtime', () => {
     });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { errors: { path: string }[] }).errors[0]!.path).toBe('model.horizon');
+  });
+
+  it('reindex writes the search terms of profiles that have none', async () => {
+    // Prepare: a scored lead with a profile, found by search; then its terms removed, as on a stage deployed
+    // before the search index.
+    const lead = uniqueId('reindex');
+    const word = `yarrow${Date.now().toString(36)}`;
+    await api('/v1/events', {
+      method: 'POST',
+      json: {
+        events: [{ eventId: 'x1', leadId: lead, type: 'download', occurredAt: new Date().toISOString() }],
+      },
+    });
+    await api(`/v1/leads/${lead}/attributes`, {
+      method: 'PUT',
+      json: { attributes: { company: `${word} Ltd` } },
+    });
+    const found = async () =>
+      ((await (await api(`/v1/leads?q=${word}`)).json()) as { leads: { leadId: string }[] }).leads.map(
+        (l) => l.leadId,
+      );
+    await until(async () => ((await found()).includes(lead) ? true : undefined));
+    const terms = (await itemsMentioning('leads', lead)).filter((i) => i.entity === 'searchTerm');
+    expect(terms.map((t) => t.sk).sort()).toEqual(
+      [`${word}#${lead}`, `${lead}#${lead}`, `ltd#${lead}`].sort(),
+    );
+    await batchWrite(
+      db,
+      runtime.tables.leads,
+      terms.map((t) => ({ DeleteRequest: { Key: { pk: String(t.pk), sk: String(t.sk) } } })),
+    );
+    expect(await found()).toEqual([]);
+
+    // Act
+    const { stdout } = await leadscore('reindex');
+
+    // Assess
+    expect(stdout).toMatch(/^reindex \(http:\S+\): [1-9]\d* profiles, [1-9]\d* search terms written$/m);
+    expect(await found()).toEqual([lead]);
   });
 
   it('apikey create makes a key the API accepts', async () => {

@@ -82,6 +82,11 @@ beforeAll(async () => {
   }, 30_000).catch((e) => {
     throw new Error(`${e.message}: ${JSON.stringify(last)}`);
   });
+  // And the search index, which the profile reaches through its own stream consumer.
+  await until(async () => {
+    const { leads } = (await (await api(`/v1/leads?q=${encodeURIComponent(company)}`)).json()) as ListAnswer;
+    return leads.length === hot.length || undefined;
+  }, 30_000);
 
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -141,7 +146,6 @@ describe('the dashboard', () => {
       const answered = page.waitForResponse((r) => new URL(r.url()).searchParams.get('q') === q);
       await page.fill('#q', q);
       await answered;
-      // Shown at the first matches; every match once the page has stopped searching on.
       await page.waitForSelector('body[data-ready="leads"] #leads:not([aria-busy])');
       return rowIds();
     };

@@ -266,6 +266,7 @@ describe('streams', () => {
     expect(pattern.eventName).toEqual(consumer.filter.eventName);
     if (consumer.filter.newImageEntity)
       expect(pattern.dynamodb.NewImage.entity.S).toEqual(consumer.filter.newImageEntity);
+    if (consumer.filter.sortKey) expect(pattern.dynamodb.Keys.sk.S).toEqual(consumer.filter.sortKey);
   });
 });
 

@@ -95,7 +95,7 @@ describe('leadscore score', () => {
 
   // Six Node processes, one after another: allow for a busy machine.
   it('answers --help for every command', async () => {
-    for (const command of ['validate', 'score', 'token', 'apikey', 'decay', 'rescore']) {
+    for (const command of ['validate', 'score', 'token', 'apikey', 'decay', 'rescore', 'reindex']) {
       const { code, stdout } = await leadscore(command, '--help');
       expect(code).toBe(0);
       expect(stdout).toContain(`leadscore ${command}`);

@@ -28,6 +28,7 @@ describe('the function manifest', () => {
       { method: 'GET', path: '/p.gif', auth: false, handler: 'pixel' },
     ]);
     expect(STREAM_CONSUMERS.map((c) => c.handler).sort()).toEqual([
+      'index-search',
       'notify-crossings',
       'refit-scores',
       'score-activities',
