@@ -84,7 +84,12 @@ const ActivityFields = {
 const needsIdentity = {
   check: (a: { leadId?: string | undefined; anonymousId?: string | undefined }) =>
     a.leadId !== undefined || a.anonymousId !== undefined,
-  message: { message: 'an activity needs a leadId or an anonymousId', path: ['leadId'] },
+  message: {
+    message: 'an activity needs a leadId or an anonymousId',
+    path: ['leadId'],
+    // Checked even when another field is wrong too, so that one answer names every problem.
+    when: (payload: { value: unknown }) => typeof payload.value === 'object' && payload.value !== null,
+  },
 };
 
 /** The canonical activity, as integrations send it. */
