@@ -16,19 +16,30 @@ async function exportLead(event: APIGatewayProxyEventV2): Promise<APIGatewayProx
     ledger.activitiesOf({ kind: 'lead', id: leadId }),
   ]);
   if (records.length === 0 && activities.length === 0) throw problems.notFound(`no lead "${requested}"`);
+  // Keys are ours, not the person's; bytes (a score's engine state) go as base64, not as a map of numbers.
   const strip = <T extends object>(item: T) => {
     const { pk: _pk, sk: _sk, ...rest } = item as T & { pk?: unknown; sk?: unknown };
-    return rest;
+    return Object.fromEntries(
+      Object.entries(rest).map(([k, v]) => [
+        k,
+        v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v,
+      ]),
+    );
   };
+  const of = (...entities: string[]) => records.filter((r) => entities.includes(String(r.entity)));
   const profile = records.find((r) => r.entity === 'profile');
   activities.sort((a, b) => (a.occurredAt < b.occurredAt ? -1 : 1));
   return json(200, {
     leadId,
     exportedAt: new Date().toISOString(),
     profile: profile ? strip(profile) : null,
-    outcomes: records.filter((r) => r.entity === 'outcome').map(strip),
-    aliases: records.filter((r) => r.entity === 'aliasOf').map((r) => ({ id: r.from, kind: r.fromKind })),
-    other: records.filter((r) => !['profile', 'outcome', 'aliasOf'].includes(String(r.entity))).map(strip),
+    outcomes: of('outcome').map(strip),
+    aliases: of('aliasOf').map((r) => ({ id: r.from, kind: r.fromKind })),
+    scores: of('score').map(strip),
+    history: of('history').map(strip),
+    other: records
+      .filter((r) => !['profile', 'outcome', 'aliasOf', 'score', 'history'].includes(String(r.entity)))
+      .map(strip),
     activities: activities.map(strip),
   });
 }

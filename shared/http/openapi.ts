@@ -160,7 +160,7 @@ const OPERATIONS: Record<string, Operation> = {
   'GET /v1/leads/{id}/export': {
     summary: 'Everything held about a lead',
     responses: {
-      200: 'Profile, activities, outcomes, aliases',
+      200: 'Profile, activities, outcomes, aliases, scores (the engine state as base64) and score history',
       400: 'Bad lead id',
       404: 'No such lead',
       410: 'Erased',

@@ -256,9 +256,15 @@ describe('identity and privacy', () => {
     const exported = (await (await api(`/v1/leads/${older}/export`)).json()) as {
       profile: { attributes: object };
       activities: unknown[];
+      scores: { state: unknown }[];
     };
     expect(exported.profile.attributes).toEqual({ title: 'VP Sales', industry: 'SaaS' });
     expect(exported.activities).toHaveLength(1);
+    // Once the moved activity is scored, its score is in the export, its engine state as base64.
+    await until(async () => {
+      const again = (await (await api(`/v1/leads/${older}/export`)).json()) as typeof exported;
+      return again.scores.length > 0 ? again : undefined;
+    }).then((again) => expect(again.scores[0]!.state).toMatch(/^[A-Za-z0-9+/]+=*$/));
 
     // Events still sent for the merged-away id land on the survivor.
     await api('/v1/events', {
