@@ -3,6 +3,7 @@ import { type CompiledModel, readPath, type ScoringRule } from '../model/compile
 import { classifyBand, combinedView, gradeFor } from './bands.ts';
 import { LimitCounter } from './limits.ts';
 import type { Entry, LeadState } from './state.ts';
+import { WindowCursor } from './windows.ts';
 
 export interface Contribution {
   rule: string;
@@ -286,8 +287,7 @@ export function nextChangeAt(model: CompiledModel, state: LeadState, now: number
 /**
  * One pass over the entries in time order, firing each rule as its matches arrive:
  * - a plain rule fires at each match;
- * - a counting window fires at a match when at least `count` matches lie in (t - within, t];
- * - a return window fires at a match when an earlier match lies in [t - within, t - returnAfter];
+ * - a window rule fires where its WindowCursor says (windows.ts);
  * - a combination fires at a match of any of its rules when every one of them matched in (t - within, t]
  *   (once per instant).
  * Each firing then meets the rule's limit (the earliest firings fill each epoch-aligned bucket; since time only
@@ -302,12 +302,7 @@ function tallyFirings(model: CompiledModel, entries: Entry[], now: number) {
   limits.reset();
   lastMatch.fill(Number.NEGATIVE_INFINITY);
   lastComboFiring.fill(Number.NEGATIVE_INFINITY);
-  for (const w of windows) {
-    if (w) {
-      w.times.length = 0;
-      w.head = 0;
-    }
-  }
+  for (const w of windows) w?.reset();
   const horizon = model.horizon;
 
   const fire = (rule: ScoringRule, t: number, key: number): void => {
@@ -341,18 +336,9 @@ function tallyFirings(model: CompiledModel, entries: Entry[], now: number) {
       if (!window) {
         fire(rule, t, entry.keys?.[j] ?? 0);
       } else {
-        const w = windows[r] ?? { times: [], head: 0 };
+        const w = windows[r] ?? new WindowCursor();
         windows[r] = w;
-        if ('count' in window) {
-          w.times.push(t);
-          while (w.times[w.head]! <= t - window.within) w.head++;
-          if (w.times.length - w.head >= window.count) fire(rule, t, entry.keys?.[j] ?? 0);
-        } else {
-          while (w.head < w.times.length && w.times[w.head]! < t - window.within) w.head++;
-          if (w.head < w.times.length && w.times[w.head]! <= t - window.returnAfter)
-            fire(rule, t, entry.keys?.[j] ?? 0);
-          w.times.push(t);
-        }
+        if (w.fires(window, t)) fire(rule, t, entry.keys?.[j] ?? 0);
       }
       const combos = model.combosByRule[r];
       if (combos === undefined) continue;
@@ -391,7 +377,7 @@ function makeScratch(n: number) {
     limits: new LimitCounter(n),
     lastMatch: new Float64Array(n),
     lastComboFiring: new Float64Array(n),
-    windows: new Array<{ times: number[]; head: number } | undefined>(n),
+    windows: new Array<WindowCursor | undefined>(n),
   };
 }
 

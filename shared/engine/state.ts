@@ -3,6 +3,7 @@ import { epochMs } from '../domain/time.ts';
 import { type CompiledModel, readPath, type ScoringRule } from '../model/compile.ts';
 import { fnv1a } from './hash.ts';
 import { LimitCounter } from './limits.ts';
+import { WindowCursor } from './windows.ts';
 
 /**
  * One activity that matched at least one rule, reduced to what scoring needs: when, which event, which rules
@@ -100,48 +101,121 @@ export function insertEntry(state: LeadState, entry: Entry): boolean {
 }
 
 /**
- * Drops every entry that can no longer change any score at `now` or later: entries whose limit bucket lies wholly
- * beyond the horizon (with a window's or combination's reach added), and entries past their rule's limit in
- * their bucket (the earliest firings fill a bucket; a later arrival can only push a later one out). Exact:
- * scoring the compacted state gives the same result as scoring the full one, at `now` and at any later time.
+ * Drops every entry that can no longer change any score at `now` or later, whatever arrives later (earlier or
+ * later activities, repeats). Exact: scoring the compacted state gives the same result as scoring the full one, at
+ * `now` and at any later time, and compacting a compacted state plus new arrivals keeps what compacting the full
+ * state plus them would (docs/model.md, "Limits of the incremental state", gives the argument). An entry is kept
+ * when any of its rules needs it:
+ * - nothing before a rule's reach: its limit bucket wholly older than the horizon, less a window's or
+ *   combination's reach back;
+ * - a plain limited rule: its first `times` matches per bucket (and per `by` value); a later arrival can only push
+ *   a later one out;
+ * - a window rule: see windowNeeds;
+ * - a rule a combination names, or one without a limit: every match.
  */
 export function compactState(model: CompiledModel, state: LeadState, now: number): LeadState {
-  const keepFrom = keepBoundaries(model, now);
+  const edge = now - model.horizon;
+  const keepFrom = keepBoundaries(model, edge);
   const limits = new LimitCounter(model.rules.length);
-  const start = Math.max(0, state.entries.length - MAX_ENTRIES);
-  const kept: Entry[] = [];
-  for (let i = start; i < state.entries.length; i++) {
-    const entry = state.entries[i]!;
-    let needed = false;
+  const entries = state.entries.slice(Math.max(0, state.entries.length - MAX_ENTRIES));
+  const needed = new Uint8Array(entries.length);
+  const windowed = new Set<ScoringRule>();
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i]!;
     for (let j = 0; j < entry.rules.length; j++) {
       const r = entry.rules[j]!;
       const rule = model.rules[r]!;
       if (entry.t < keepFrom[r]!) continue;
       const limit = rule.limit;
-      if (rule.needsEveryMatch || !limit) {
-        needed = true;
-        continue;
-      }
-      const used = limits.take(rule, entry.t, entry.keys?.[j] ?? 0);
-      if (used < limit.times) needed = true;
+      if (rule.needsEveryMatch || !limit) needed[i] = 1;
+      else if (rule.window) windowed.add(rule);
+      else if (limits.take(rule, entry.t, entry.keys?.[j] ?? 0) < limit.times) needed[i] = 1;
     }
-    if (needed) kept.push(entry);
   }
-  return { entries: kept, lastActivityAt: state.lastActivityAt };
+  for (const rule of windowed)
+    windowNeeds(rule, entries, keepFrom[rule.index]!, firingFrom(rule, edge), needed);
+  return { entries: entries.filter((_, i) => needed[i] === 1), lastActivityAt: state.lastActivityAt };
+}
+
+/**
+ * Marks the matches a limited window rule (that no combination names) still needs. Its firings are judged bucket by
+ * bucket, from the horizon's bucket on:
+ * - its own firings: a bucket that already has `times` firings (and no `by`) is full for good, since an arrival
+ *   only adds firings; a match after its last counted firing can never count. Every match up to that firing is kept
+ *   (an earlier arrival fires only from matches at or before itself), and every match of a bucket not yet full, or
+ *   of a rule limited `by` a property (an arrival with a new value has an empty bucket of its own).
+ * - what a firing in a later bucket looks back to (the reach into it is the same for every later firing):
+ *   - a counting window: the bucket's last `count - 1` matches, those that reach past its end: a window that
+ *     holds any match of the bucket holds the bucket's last ones too, and `count - 1` of them with the firing
+ *     itself make `count`;
+ *   - a return window: the bucket's last match at least `returnAfter` before its end (it is an earlier match for
+ *     every later firing that any such match is one for), and every match after that.
+ * A bucket wholly older than the horizon's needs only the latter.
+ */
+function windowNeeds(
+  rule: ScoringRule,
+  entries: Entry[],
+  keepFrom: number,
+  firingFrom: number,
+  needed: Uint8Array,
+): void {
+  const window = rule.window!;
+  const limit = rule.limit!;
+  const r = rule.index;
+  const matches: number[] = [];
+  for (let i = 0; i < entries.length; i++)
+    if (entries[i]!.t >= keepFrom && entries[i]!.rules.includes(r)) matches.push(i);
+  const cursor = new WindowCursor();
+  const fires = matches.map((i) => cursor.fires(window, entries[i]!.t));
+
+  for (let start = 0; start < matches.length; ) {
+    const bucket = Math.floor(entries[matches[start]!]!.t / limit.per);
+    let end = start + 1;
+    while (end < matches.length && Math.floor(entries[matches[end]!]!.t / limit.per) === bucket) end++;
+    const bucketEnd = (bucket + 1) * limit.per;
+
+    if (bucket * limit.per >= firingFrom) {
+      let last = end - 1;
+      if (limit.by === undefined) {
+        let firings = 0;
+        for (let k = start; k < end; k++) {
+          if (fires[k] && ++firings === limit.times) {
+            last = k;
+            break;
+          }
+        }
+      }
+      for (let k = start; k <= last; k++) needed[matches[k]!] = 1;
+    }
+
+    if ('count' in window) {
+      for (let k = end - 1; k >= Math.max(start, end - (window.count - 1)); k--) {
+        const t = entries[matches[k]!]!.t;
+        if (t > bucketEnd - window.within) needed[matches[k]!] = 1;
+      }
+    } else {
+      let k = end - 1;
+      while (k >= start && entries[matches[k]!]!.t > bucketEnd - window.returnAfter)
+        needed[matches[k--]!] = 1;
+      if (k >= start && entries[matches[k]!]!.t >= bucketEnd - window.within) needed[matches[k]!] = 1;
+    }
+    start = end;
+  }
+}
+
+/** The start of the earliest limit bucket whose firings can still count at `now` or later (edge = now - horizon). */
+function firingFrom(rule: ScoringRule, edge: number): number {
+  return rule.limit ? Math.floor(edge / rule.limit.per) * rule.limit.per : edge;
 }
 
 /** Per rule, the earliest occurredAt that can still matter at `now` or later. */
-function keepBoundaries(model: CompiledModel, now: number): number[] {
-  const firingFrom = (rule: ScoringRule): number => {
-    const edge = now - model.horizon;
-    return rule.limit ? Math.floor(edge / rule.limit.per) * rule.limit.per : edge;
-  };
+function keepBoundaries(model: CompiledModel, edge: number): number[] {
   const keepFrom = model.rules.map((rule) => {
     if (!rule) return Number.POSITIVE_INFINITY;
-    return firingFrom(rule) - (rule.window?.within ?? 0);
+    return firingFrom(rule, edge) - (rule.window?.within ?? 0);
   });
   for (const combo of model.combos) {
-    const reach = firingFrom(combo) - combo.within!;
+    const reach = firingFrom(combo, edge) - combo.within!;
     for (const ref of combo.all!) keepFrom[ref] = Math.min(keepFrom[ref]!, reach);
   }
   return keepFrom;

@@ -23,7 +23,10 @@ export interface ScoringRule {
   flag?: string;
   flagFor: number;
   disqualify: boolean;
-  /** Windows and combinations look at every match, so no match of this rule may be dropped for its limit. */
+  /**
+   * A combination names this rule and looks at every match of it, so no match may be dropped for a limit. (A window
+   * rule's own matches are compacted by what its firings need: compactState.)
+   */
   needsEveryMatch: boolean;
 }
 
@@ -100,10 +103,7 @@ export function compileModel(model: Model): CompiledModel {
     };
     if (isEventRule(rule)) {
       compiled.matches = compileProperties(rule.when.properties);
-      if (rule.window) {
-        compiled.window = rule.window;
-        compiled.needsEveryMatch = true;
-      }
+      if (rule.window) compiled.window = rule.window;
     } else if (isComboRule(rule)) {
       compiled.all = rule.all.map((id) => index.get(id)!);
       compiled.within = rule.within;

@@ -14,7 +14,7 @@ import {
 } from '../../../shared/engine/index.ts';
 import { compileModel } from '../../../shared/model/compile.ts';
 import { validateModel } from '../../../shared/model/parse.ts';
-import { DAY, HOUR, T0 } from '../../helpers/engine.ts';
+import { DAY, HOUR, makeModel, T0 } from '../../helpers/engine.ts';
 
 const TYPES = ['page_view', 'download', 'email_open'] as const;
 const VALUES = ['x', 'y', 'z'] as const;
@@ -142,29 +142,34 @@ const modelArb = fc
     return compileModel(result.model);
   });
 
-/** Activities at hour boundaries and a millisecond either side (where buckets and windows have their edges). */
-const activitiesArb = fc
-  .array(
-    fc.record({
-      type: fc.constantFrom(...TYPES),
-      hour: fc.integer({ min: 0, max: 24 * 12 }),
-      jitter: fc.constantFrom(-1, 0, 1, 1_234_567),
-      k: fc.option(fc.constantFrom(...VALUES), { nil: undefined }),
-      bot: fc.integer({ min: 0, max: 9 }).map((n) => n === 0),
-    }),
-    { maxLength: 40, size: 'large' },
-  )
-  .map((items) =>
-    items.map(
-      (a, i): ScorableActivity => ({
-        eventId: `ev-${i}`,
-        type: a.type,
-        occurredAt: new Date(T0 + a.hour * HOUR + a.jitter).toISOString(),
-        ...(a.k && { properties: { k: a.k } }),
-        ...(a.bot && { bot: true }),
+/**
+ * Activities at hour boundaries and a millisecond either side (where buckets and windows have their edges), spread
+ * over twelve days or crowded into two: crowded, a window rule fills its limit buckets and compaction drops matches.
+ */
+const activitiesArb = fc.constantFrom(24 * 2, 24 * 12).chain((hours) =>
+  fc
+    .array(
+      fc.record({
+        type: fc.constantFrom(...TYPES),
+        hour: fc.integer({ min: 0, max: hours }),
+        jitter: fc.constantFrom(-1, 0, 1, 1_234_567),
+        k: fc.option(fc.constantFrom(...VALUES), { nil: undefined }),
+        bot: fc.integer({ min: 0, max: 9 }).map((n) => n === 0),
       }),
+      { maxLength: 40, size: 'large' },
+    )
+    .map((items) =>
+      items.map(
+        (a, i): ScorableActivity => ({
+          eventId: `ev-${i}`,
+          type: a.type,
+          occurredAt: new Date(T0 + a.hour * HOUR + a.jitter).toISOString(),
+          ...(a.k && { properties: { k: a.k } }),
+          ...(a.bot && { bot: true }),
+        }),
+      ),
     ),
-  );
+);
 
 /** The same activities as they might arrive: shuffled, some delivered twice, cut into batches scored at rising times. */
 const arrivalArb = (activities: ScorableActivity[]) =>
@@ -281,6 +286,93 @@ describe('compaction at the edges the property test finds only rarely', () => {
     const now = T0 + 26 * HOUR;
     expect(scoreLead(model, stored, undefined, now).score).toBe(7);
     expect(recomputeLead(model, [view, download], undefined, now).score.score).toBe(7);
+  });
+});
+
+describe('compaction of a window rule with a limit', () => {
+  const views = (hours: number[]) =>
+    hours.map(
+      (h): ScorableActivity => ({
+        eventId: `v${h}`,
+        type: 'page_view',
+        occurredAt: new Date(T0 + h * HOUR).toISOString(),
+      }),
+    );
+  /** The stream path: `before` stored and compacted at `compactAt`, then `after` arrives; scored at `now`. */
+  const streamed = (
+    model: ReturnType<typeof makeModel>,
+    before: ScorableActivity[],
+    compactAt: number,
+    after: ScorableActivity[],
+  ) => {
+    const state = emptyState();
+    for (const a of before) applyActivity(model, state, a);
+    const stored = decodeState(model, encodeState(model, compactState(model, state, compactAt)));
+    for (const a of after) applyActivity(model, stored, a);
+    return { compacted: compactState(model, state, compactAt), state: stored };
+  };
+
+  it("drops a full day's later views but keeps the last ones a firing the next day counts with", () => {
+    // Prepare: three views within an hour fire at 1:20 (once a day); views at 12:00, 23:10, 23:50; then one at 0:05.
+    const model = makeModel({
+      horizon: '7d',
+      rules: [
+        {
+          id: 'burst',
+          group: 'g',
+          points: 5,
+          when: { type: 'page_view' },
+          window: { count: 3, within: '1h' },
+          limit: { times: 1, per: '1d' },
+        },
+      ],
+    });
+    const day = views([1, 1 + 1 / 6, 1 + 2 / 6, 12, 23 + 1 / 6, 23 + 5 / 6]);
+    const late = views([24 + 1 / 12]);
+
+    // Act
+    const { compacted, state } = streamed(model, day, T0 + 23.9 * HOUR, late);
+
+    // Assess: noon is gone; 23:10 and 23:50 make the 0:05 view the third within an hour, as in the full recompute.
+    expect(compacted.entries.map((e) => (e.t - T0) / HOUR)).toEqual([
+      1,
+      1 + 1 / 6,
+      1 + 2 / 6,
+      23 + 1 / 6,
+      23 + 5 / 6,
+    ]);
+    const now = T0 + 25 * HOUR;
+    expect(scoreLead(model, state, undefined, now).score).toBe(10);
+    expect(recomputeLead(model, [...day, ...late], undefined, now).score.score).toBe(10);
+  });
+
+  it("keeps every view of a full bucket's last returnAfter: each is the earlier visit for later returns", () => {
+    // Prepare: a return (6h to 12h after a visit, once a day) at 8:00 fills day one; views at 12:00, 15:00, 19:00
+    // and 20:00; a view at 25:30 is a return (to 15:00 or 19:00, in [13:30, 19:30]).
+    const model = makeModel({
+      horizon: '7d',
+      rules: [
+        {
+          id: 'back',
+          group: 'g',
+          points: 5,
+          when: { type: 'page_view' },
+          window: { returnAfter: '6h', within: '12h' },
+          limit: { times: 1, per: '1d' },
+        },
+      ],
+    });
+    const day = views([1, 8, 12, 15, 19, 20]);
+    const late = views([25.5]);
+
+    // Act
+    const { compacted, state } = streamed(model, day, T0 + 21 * HOUR, late);
+
+    // Assess: 12:00 is gone (15:00 is an earlier visit for every later return it is one for); 15:00 to 20:00 stay.
+    expect(compacted.entries.map((e) => (e.t - T0) / HOUR)).toEqual([1, 8, 15, 19, 20]);
+    const now = T0 + 26 * HOUR;
+    expect(scoreLead(model, state, undefined, now).score).toBe(10);
+    expect(recomputeLead(model, [...day, ...late], undefined, now).score.score).toBe(10);
   });
 });
 
