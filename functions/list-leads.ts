@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import * as z from 'zod';
-import { matchesRest, searchWords } from '../shared/domain/label.ts';
+import { matchesAll, searchWords } from '../shared/domain/label.ts';
 import { json, problems } from '../shared/http/problem.ts';
 import { httpHandler } from '../shared/lambda.ts';
 import { compiledModels } from '../shared/model/artifact.ts';
@@ -23,9 +23,12 @@ const Query = z.object({
   counts: z.enum(['true', 'false']).optional(),
 });
 /**
- * A search ranks at most this many leads: the first found whose terms start with the longest word typed (in term
- * order). More than that says `truncated`, and a rep types more to narrow it.
+ * A search looks up its longest words in the index (each word's first WORD_MATCHES leads, in term order), keeps the
+ * leads in every complete answer, and ranks at most SEARCH_MATCHES of them. Past either, it says `truncated`: more
+ * words, or longer ones, narrow it.
  */
+const INDEXED_WORDS = 3;
+const WORD_MATCHES = 1_000;
 const SEARCH_MATCHES = 250;
 /**
  * Counts per band stop here ("1,000+"): counting reads every entry counted, and a morning list needs to know that a
@@ -147,23 +150,37 @@ async function search(
     if (!parsed.success) throw problems.badRequest('the cursor is not one this API gave out for this query');
     skip = parsed.data.skip;
   }
-  const found = await index.find(words[0]!, SEARCH_MATCHES);
-  const matches = (await scores.listedFor(found.leadIds, model))
-    .filter((l) => matchesRest(words, l.leadId, l))
-    .sort((a, b) => (a.rankScore < b.rankScore ? 1 : a.rankScore > b.rankScore ? -1 : 0));
+  // Each of the longest words from the index; the leads every complete answer holds (or, when every word starts
+  // too many terms, the fewest), at most SEARCH_MATCHES of them.
+  const found = await Promise.all(words.slice(0, INDEXED_WORDS).map((w) => index.find(w, WORD_MATCHES)));
+  const complete = found.filter((f) => !f.more);
+  const [narrowest, ...others] = (complete.length > 0 ? complete : found).sort(
+    (a, b) => a.leadIds.size - b.leadIds.size,
+  );
+  const candidates = [...narrowest!.leadIds].filter((id) => others.every((o) => o.leadIds.has(id)));
+  const truncated = complete.length === 0 || candidates.length > SEARCH_MATCHES;
+  const top = (band: string) => bands.indexOf(band);
+  const matches = (await scores.listedFor(candidates.slice(0, SEARCH_MATCHES), model))
+    .filter((l) => matchesAll(words, l.leadId, l))
+    .sort((a, b) => top(a.band) - top(b.band) || (a.rankScore < b.rankScore ? 1 : -1));
   const inBand = query.band ? matches.filter((l) => l.band === query.band) : matches;
   const page = inBand.slice(skip, skip + query.limit).map(({ rankScore: _, ...listed }) => listed);
   const next = skip + query.limit < inBand.length ? { skip: skip + query.limit } : undefined;
   const counts =
     query.counts === 'true' &&
-    Object.fromEntries(bands.map((b) => [b, { count: matches.filter((l) => l.band === b).length }]));
+    Object.fromEntries(
+      bands.map((b) => {
+        const count = matches.filter((l) => l.band === b).length;
+        return [b, truncated ? { count, more: true } : { count }];
+      }),
+    );
   return {
     model,
     ...(query.band && { band: query.band }),
     q: query.q,
     leads: page,
     ...(counts && { counts }),
-    ...(found.more && { truncated: true }),
+    ...(truncated && { truncated: true }),
     ...(next && { nextCursor: Buffer.from(JSON.stringify(next)).toString('base64url') }),
   };
 }

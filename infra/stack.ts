@@ -204,21 +204,19 @@ export class LeadscoreStack extends Stack {
           bisectBatchOnError: consumer.bisectBatchOnError,
           reportBatchItemFailures: consumer.reportBatchItemFailures,
           onFailure: new FailureQueue(queue),
-          filters: [
+          filters: consumer.filters.map((pattern) =>
             FilterCriteria.filter({
-              ...(consumer.filter.eventName && { eventName: FilterRule.or(...consumer.filter.eventName) }),
-              ...((consumer.filter.newImageEntity || consumer.filter.sortKey) && {
+              ...(pattern.eventName && { eventName: FilterRule.or(...pattern.eventName) }),
+              ...((pattern.newImageEntity || pattern.sortKey) && {
                 dynamodb: {
-                  ...(consumer.filter.newImageEntity && {
-                    NewImage: { entity: { S: FilterRule.or(...consumer.filter.newImageEntity) } },
+                  ...(pattern.newImageEntity && {
+                    NewImage: { entity: { S: FilterRule.or(...pattern.newImageEntity) } },
                   }),
-                  ...(consumer.filter.sortKey && {
-                    Keys: { sk: { S: FilterRule.or(...consumer.filter.sortKey) } },
-                  }),
+                  ...(pattern.sortKey && { Keys: { sk: { S: FilterRule.or(...pattern.sortKey) } } }),
                 },
               }),
             }),
-          ],
+          ),
         }),
       );
     }

@@ -264,11 +264,13 @@ export class StreamPoller {
 
   /** Lambda's event filtering: only records matching the consumer's pattern are delivered (the rest still advance). */
   private matches(record: StreamRecord): boolean {
-    const { eventName, newImageEntity, sortKey } = this.consumer.filter;
-    if (eventName && !eventName.includes(record.eventName ?? '')) return false;
-    if (newImageEntity && !newImageEntity.includes(record.dynamodb?.NewImage?.entity?.S ?? '')) return false;
-    if (sortKey && !sortKey.includes(record.dynamodb?.Keys?.sk?.S ?? '')) return false;
-    return true;
+    return this.consumer.filters.some(({ eventName, newImageEntity, sortKey }) => {
+      if (eventName && !eventName.includes(record.eventName ?? '')) return false;
+      if (newImageEntity && !newImageEntity.includes(record.dynamodb?.NewImage?.entity?.S ?? ''))
+        return false;
+      if (sortKey && !sortKey.includes(record.dynamodb?.Keys?.sk?.S ?? '')) return false;
+      return true;
+    });
   }
 
   private fail(shardId: string, records: StreamRecord[], reason: StreamFailure['reason']): void {

@@ -309,7 +309,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
         // carries. A quiet stream still hands over each record at once (no batching window).
         batchSize: 1000,
         ...RELIABLE,
-        filter: { eventName: ['INSERT'] },
+        filters: [{ eventName: ['INSERT'] }],
       },
     },
     // Moves and deletes on the ledger: a visitor's event that landed after its identify (or erasure) is settled, as
@@ -331,7 +331,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
         table: 'leads',
         batchSize: 50,
         ...RELIABLE,
-        filter: { eventName: ['INSERT', 'MODIFY'], newImageEntity: ['score', 'erased', 'merged'] },
+        filters: [{ eventName: ['INSERT', 'MODIFY'], newImageEntity: ['score', 'erased', 'merged'] }],
       },
     },
     // History and the live feed: written per change, cleared after an erasure or a merge.
@@ -348,7 +348,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
         table: 'leads',
         batchSize: 50,
         ...RELIABLE,
-        filter: { eventName: ['INSERT', 'MODIFY'], newImageEntity: ['profile'] },
+        filters: [{ eventName: ['INSERT', 'MODIFY'], newImageEntity: ['profile'] }],
       },
     },
     uses: { leads: { actions: ['GetItem', 'Query', 'PutItem'] } },
@@ -360,10 +360,20 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     handler: 'index-search',
     trigger: {
       kind: 'stream',
-      // A profile's every change, its removal too (an erasure, a merge's loser), which has no new image.
-      consumer: { table: 'leads', batchSize: 100, ...RELIABLE, filter: { sortKey: [PROFILE_SORT_KEY] } },
+      consumer: {
+        table: 'leads',
+        batchSize: 100,
+        ...RELIABLE,
+        filters: [
+          // A profile's every change, its removal too (an erasure, a merge's loser), which has no new image.
+          { sortKey: [PROFILE_SORT_KEY] },
+          // A lead's first score (found by its id from then on), and its end: an erasure's or a merge's marker.
+          { eventName: ['INSERT'], newImageEntity: ['score'] },
+          { newImageEntity: ['erased', 'merged'] },
+        ],
+      },
     },
-    uses: { leads: { actions: ['BatchWriteItem'] } },
+    uses: { leads: { actions: ['GetItem', 'BatchWriteItem'] } },
     memoryMb: 256,
     timeoutSeconds: 60,
     systemLogLevel: 'WARN',

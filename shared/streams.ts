@@ -14,11 +14,18 @@ export interface StreamConsumer {
   maxRecordAgeSeconds: number;
   bisectBatchOnError: boolean;
   reportBatchItemFailures: true;
-  /**
-   * Which records reach the handler at all (Lambda event filtering): a pattern on the record's event name, its new
-   * image's entity, or its key's sort key (which a removal has too, where it has no new image).
-   */
-  filter: { eventName?: string[]; newImageEntity?: string[]; sortKey?: string[] };
+  /** Which records reach the handler at all (Lambda event filtering): those that match any of these patterns. */
+  filters: RecordPattern[];
+}
+
+/**
+ * A pattern on a stream record: its event name, its new image's entity, its key's sort key (which a removal has
+ * too, where it has no new image). A record matches when it matches every field given.
+ */
+export interface RecordPattern {
+  eventName?: string[];
+  newImageEntity?: string[];
+  sortKey?: string[];
 }
 
 /** The stream consumers, as the function manifest (shared/manifest.ts) gives them. */

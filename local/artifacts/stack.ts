@@ -300,7 +300,7 @@ export class DeployedStack {
         bisectBatchOnError: mapping.bisectBatchOnError,
         reportBatchItemFailures: true,
         // Filtering follows the template's patterns, below.
-        filter: {},
+        filters: [{}],
       },
       handler: async (event) => {
         const records = event.Records.map((r) => asLambdaDelivers(r, mapping.streamArn)).filter(

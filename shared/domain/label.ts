@@ -31,7 +31,8 @@ const words = (s: string) =>
     .toLowerCase()
     .split(/[\s#,;"()<>]+/u)
     .filter(Boolean)
-    .map((w) => w.slice(0, TERM_LENGTH));
+    // Cut by code point, never inside a character (a surrogate pair).
+    .map((w) => Array.from(w).slice(0, TERM_LENGTH).join(''));
 
 /**
  * What finds a lead in the list's search, each a prefix match: every word of its name and company, its e-mail
@@ -51,16 +52,18 @@ export function searchTermsOf(leadId: string, label: Label): string[] {
 }
 
 /**
- * A search as typed: its words, lower-cased. A lead matches when its terms start with the first (the index finds
- * those) and its name, e-mail, company or id contains each of the others.
+ * A search as typed: its words, lower-cased, the longest first (it narrows the index read most). A lead matches
+ * when, for each word, one of its terms starts with it.
  */
 export function searchWords(q: string): string[] {
-  // The longest word first: it narrows the index read most.
-  return words(q).sort((a, b) => b.length - a.length);
+  return [...new Set(words(q))].sort((a, b) => b.length - a.length);
 }
 
-/** Whether what the list shows of a lead contains every word after the first (searchWords' order). */
-export function matchesRest(words: string[], leadId: string, label: Label): boolean {
+/**
+ * Whether what the list shows of a lead (name, e-mail, company, id) contains every word: the check of the words the
+ * index could not answer for in full (a term starting with a word is contained in what it came from).
+ */
+export function matchesAll(words: string[], leadId: string, label: Label): boolean {
   const haystack = [label.name, label.email, label.company, leadId].filter(Boolean).join(' ').toLowerCase();
-  return words.slice(1).every((w) => haystack.includes(w));
+  return words.every((w) => haystack.includes(w));
 }

@@ -57,7 +57,7 @@ export const keys = {
   },
   /**
    * What scoring reads of a lead in one Query: its profile and every score, from PROFILE to the last SCORE# key.
-   * Nothing else under a lead sorts between them (ALIASOF#, HIST#, OUTCOME# sort before PROFILE).
+   * Nothing else under a lead sorts between them (ALIASOF#, HIST#, OUTCOME# sort before PROFILE, TERMS after).
    */
   scoringContext(leadId: string): { pk: string; from: string; to: string } {
     return { pk: keys.lead(leadId), from: keys.profile(leadId).sk, to: `${keys.score(leadId, '').sk}\uffff` };
@@ -83,6 +83,10 @@ export const keys = {
    */
   searchTerm(term: string, leadId: string): Key {
     return { pk: keys.searchPartition(term), sk: `${term}#${leadId}` };
+  },
+  /** The list of a lead's search terms: what index-search last wrote, so that whatever it wrote can be removed. */
+  searchTerms(leadId: string): Key {
+    return { pk: `LEAD#${leadId}`, sk: 'TERMS' };
   },
   searchPartition(prefix: string): string {
     return `FIND#${String.fromCodePoint(prefix.codePointAt(0)!)}`;

@@ -6,6 +6,7 @@ import {
   QueryCommand,
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { labelOf, searchTermsOf } from '../domain/label.ts';
 import type { Attributes } from '../domain/profile.ts';
 import { batchWrite } from './batch.ts';
 import type { TableNames } from './dynamo.ts';
@@ -417,7 +418,20 @@ export class LeadDirectory {
       ),
     );
     const gone = items.filter((i) => !i.sk.startsWith('SCORE#'));
-    await this.delete([...gone, ...[...aliases.values()].map((a) => keys.alias(a))]);
+    // The search terms, which live outside the lead's partition: those its list names and those its profile gives.
+    // index-search removes them too, from the stream; this does not wait for it, nor depend on it.
+    const terms = new Map<string, Key>();
+    for (const item of items) {
+      const id = String(item.pk).slice('LEAD#'.length);
+      const named =
+        item.entity === 'searchTerms'
+          ? ((item as unknown as { terms: string[] }).terms ?? [])
+          : item.entity === 'profile'
+            ? searchTermsOf(id, labelOf((item as unknown as ProfileItem).attributes))
+            : [];
+      for (const t of named) terms.set(`${t}#${id}`, keys.searchTerm(t, id));
+    }
+    await this.delete([...gone, ...[...aliases.values()].map((a) => keys.alias(a)), ...terms.values()]);
     const sweep = [...aliases.values()];
     if (leadId !== target) sweep.push({ kind: 'lead', id: target });
     return { items: gone.length, aliases: sweep };

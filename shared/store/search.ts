@@ -1,4 +1,4 @@
-import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { batchWrite } from './batch.ts';
 import type { TableNames } from './dynamo.ts';
 import { keys } from './keys.ts';
@@ -9,8 +9,9 @@ export function searchTermItem(term: string, leadId: string): Record<string, unk
 }
 
 /**
- * The list's search index: an item per term of each lead's profile (shared/domain/label.ts searchTermsOf), kept
- * by index-search as profiles change. A search reads the terms that start with what was typed, in term order.
+ * The list's search index: an item per term of each lead (shared/domain/label.ts searchTermsOf), kept by
+ * index-search from the leads stream, and beside the lead a list of the terms it wrote (so an erasure finds them).
+ * A search reads the terms that start with what was typed, in term order.
  */
 export class SearchIndex {
   private readonly client: DynamoDBDocumentClient;
@@ -22,10 +23,10 @@ export class SearchIndex {
   }
 
   /**
-   * The leads with a term starting with `prefix`, at most `max` of them (in term order: the first `max` terms
-   * found), and whether there were more. Eventually consistent: a profile changed a second ago may not be found yet.
+   * The leads with a term starting with `prefix`, at most `max` of them (the first found, in term order), and
+   * whether there were more. Eventually consistent: a profile changed a second ago may not be found yet.
    */
-  async find(prefix: string, max: number): Promise<{ leadIds: string[]; more: boolean }> {
+  async find(prefix: string, max: number): Promise<{ leadIds: Set<string>; more: boolean }> {
     const found = new Set<string>();
     let startKey: Record<string, unknown> | undefined;
     do {
@@ -41,28 +42,48 @@ export class SearchIndex {
         }),
       );
       for (const item of out.Items ?? []) {
-        if (found.size === max) return { leadIds: [...found], more: true };
-        found.add(String(item.leadId));
+        const leadId = String(item.leadId);
+        if (found.has(leadId)) continue;
+        if (found.size === max) return { leadIds: found, more: true };
+        found.add(leadId);
       }
       startKey = out.LastEvaluatedKey;
     } while (startKey);
-    return { leadIds: [...found], more: false };
+    return { leadIds: found, more: false };
   }
 
-  /** Moves a lead's terms from `before` to `after`: puts what is new, deletes what is gone. Safe to repeat. */
-  async rewrite(
-    leadId: string,
-    before: string[],
-    after: string[],
-  ): Promise<{ put: number; deleted: number }> {
-    const had = new Set(before);
+  /** The terms the lead's list says index-search wrote for it (strongly consistent: a rewrite follows). */
+  async termsOf(leadId: string): Promise<string[]> {
+    const out = await this.client.send(
+      new GetCommand({ TableName: this.tables.leads, Key: keys.searchTerms(leadId), ConsistentRead: true }),
+    );
+    return (out.Item?.terms as string[] | undefined) ?? [];
+  }
+
+  /**
+   * Makes `after` the lead's terms: puts each (a put of a term already there changes nothing, and restores one a
+   * failed write lost) and deletes each of `before` that `after` lacks. The list names every term written at every
+   * step: first all of `before` and `after`, then, once the terms are written, `after` (no list when it is empty).
+   * Safe to repeat.
+   */
+  async rewrite(leadId: string, before: string[], after: string[]): Promise<{ deleted: number }> {
     const keep = new Set(after);
-    const added = after.filter((t) => !had.has(t));
-    const gone = before.filter((t) => !keep.has(t));
+    const gone = [...new Set(before)].filter((t) => !keep.has(t));
+    const list = (terms: string[]) => ({
+      PutRequest: {
+        Item: { ...keys.searchTerms(leadId), entity: 'searchTerms', leadId, terms: terms.sort() },
+      },
+    });
+    if (keep.size > 0) await batchWrite(this.client, this.tables.leads, [list([...keep, ...gone])]);
     await batchWrite(this.client, this.tables.leads, [
-      ...added.map((t) => ({ PutRequest: { Item: searchTermItem(t, leadId) } })),
+      ...[...keep].map((t) => ({ PutRequest: { Item: searchTermItem(t, leadId) } })),
       ...gone.map((t) => ({ DeleteRequest: { Key: keys.searchTerm(t, leadId) } })),
     ]);
-    return { put: added.length, deleted: gone.length };
+    if (keep.size === 0)
+      await batchWrite(this.client, this.tables.leads, [
+        { DeleteRequest: { Key: keys.searchTerms(leadId) } },
+      ]);
+    else if (gone.length > 0) await batchWrite(this.client, this.tables.leads, [list([...keep])]);
+    return { deleted: gone.length };
   }
 }

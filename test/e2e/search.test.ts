@@ -111,7 +111,20 @@ describe('the ranked list’s search, from the search index', () => {
     expect(found).not.toContain(erased);
     expect(found).not.toContain(loser);
     await until(async () =>
-      (await itemsMentioning('leads', loser)).some((i) => i.entity === 'searchTerm') ? undefined : true,
+      (await itemsMentioning('leads', loser)).some((i) => String(i.entity).startsWith('searchTerm'))
+        ? undefined
+        : true,
+    );
+  });
+
+  it('finds a lead with no profile by the start of its id, from its first score on', async () => {
+    const lead = uniqueId(`find-bare-${word}`);
+    await score(lead, 1);
+    await until(async () =>
+      ids(await find(lead.slice(0, -2).toUpperCase())).includes(lead) ? true : undefined,
+    );
+    expect((await itemsMentioning('leads', lead)).map((i) => i.entity)).toEqual(
+      expect.arrayContaining(['searchTerm', 'searchTerms']),
     );
   });
 

@@ -262,11 +262,15 @@ describe('streams', () => {
       ]!;
     expect(queue.Type).toBe('AWS::SQS::Queue');
     expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
-    const pattern = JSON.parse((p.FilterCriteria as { Filters: { Pattern: string }[] }).Filters[0]!.Pattern);
-    expect(pattern.eventName).toEqual(consumer.filter.eventName);
-    if (consumer.filter.newImageEntity)
-      expect(pattern.dynamodb.NewImage.entity.S).toEqual(consumer.filter.newImageEntity);
-    if (consumer.filter.sortKey) expect(pattern.dynamodb.Keys.sk.S).toEqual(consumer.filter.sortKey);
+    const patterns = (p.FilterCriteria as { Filters: { Pattern: string }[] }).Filters.map((f) =>
+      JSON.parse(f.Pattern),
+    );
+    expect(patterns).toHaveLength(consumer.filters.length);
+    for (const [i, filter] of consumer.filters.entries()) {
+      expect(patterns[i].eventName).toEqual(filter.eventName);
+      expect(patterns[i].dynamodb?.NewImage?.entity?.S).toEqual(filter.newImageEntity);
+      expect(patterns[i].dynamodb?.Keys?.sk?.S).toEqual(filter.sortKey);
+    }
   });
 });
 

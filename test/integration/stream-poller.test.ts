@@ -22,7 +22,7 @@ const consumer = (overrides: Partial<StreamConsumer>): StreamConsumer => ({
   maxRecordAgeSeconds: 3600,
   bisectBatchOnError: true,
   reportBatchItemFailures: true,
-  filter: { eventName: ['INSERT'] },
+  filters: [{ eventName: ['INSERT'] }],
   ...overrides,
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { labelOf, matchesRest, searchTermsOf, searchWords } from '../../../shared/domain/label.ts';
+import { labelOf, matchesAll, searchTermsOf, searchWords } from '../../../shared/domain/label.ts';
 import { loadModels } from '../../../shared/models.ts';
 import { scoreActivities } from '../../../shared/scoring/update.ts';
 
@@ -84,12 +84,19 @@ describe('search terms', () => {
     expect(terms).toEqual(expect.arrayContaining(['zoë', '1', 'qa', 'a', 'b', 'c', 'w'.repeat(64)]));
   });
 
-  it('a search is found by its longest word and kept if the others are contained', () => {
-    const words = searchWords('  Lima  Ana ');
+  it('a search is its distinct words, longest first; a lead matches when what it shows contains each', () => {
+    const words = searchWords('  Lima  Ana lima ');
     expect(words).toEqual(['lima', 'ana']);
     expect(searchTermsOf('Lead-7', ana).some((t) => t.startsWith(words[0]!))).toBe(true);
-    expect(matchesRest(words, 'Lead-7', ana)).toBe(true);
-    expect(matchesRest(searchWords('lima bob'), 'Lead-7', ana)).toBe(false);
+    expect(matchesAll(words, 'Lead-7', ana)).toBe(true);
+    expect(matchesAll(searchWords('lima bob'), 'Lead-7', ana)).toBe(false);
+    expect(matchesAll(searchWords('lead-7 globex'), 'Lead-7', ana)).toBe(true);
     expect(searchWords(' # ')).toEqual([]);
+  });
+
+  it('cut a long word by character, never inside one', () => {
+    const term = searchTermsOf('l', { name: '😀'.repeat(70) }).find((t) => t !== 'l');
+    expect(Array.from(term!)).toHaveLength(64);
+    expect(term!.isWellFormed()).toBe(true);
   });
 });
