@@ -183,13 +183,13 @@ const OPERATIONS: Record<string, Operation> = {
     query: {
       model: 'model id (default: the first in force)',
       band: 'one band only',
-      q: 'search (case-insensitive): leads with a word of name or company, their e-mail, its domain or their id starting with the longest word typed, and containing the others; ranked by score. It ranks the first 250 leads the index finds: past that the answer says `truncated: true`, and more words narrow it. A profile change is searchable within seconds',
+      q: 'search (case-insensitive): leads with, for each word typed, a word of their name or company, their e-mail, its domain or their id starting with it; ranked band first, then by score. It ranks at most 250 leads: past that (or past 1,000 leads for every word) the answer says `truncated: true`, and more or longer words narrow it. A change is searchable within seconds',
       limit: '1-200 (default 50)',
       cursor: 'from the previous page',
       counts: "true: add each band's count (up to 1,000; each counted entry is read)",
     },
     responses: {
-      200: 'A page of leads and the next cursor; with counts=true on a first page `counts` per band (`more` when past 1,000; of the matches, for a search)',
+      200: 'A page of leads and the next cursor; with counts=true on a first page `counts` per band (`more` when past 1,000), and for a search on any page the counts of its matches (`more` when truncated)',
       400: 'Unknown model or band, or a bad cursor',
       ...AUTH,
     },
