@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import * as z from 'zod';
+import { LeadId } from '../shared/domain/ids.ts';
 import { matchesAll, searchWords } from '../shared/domain/label.ts';
 import { json, problems } from '../shared/http/problem.ts';
 import { httpHandler } from '../shared/lambda.ts';
@@ -158,6 +159,9 @@ async function search(
     (a, b) => a.leadIds.size - b.leadIds.size,
   );
   const candidates = [...narrowest!.leadIds].filter((id) => others.every((o) => o.leadIds.has(id)));
+  // A lead with no profile has no terms: a search for its exact id finds it still.
+  const typed = query.q?.trim() ?? '';
+  if (LeadId.safeParse(typed).success && !candidates.includes(typed)) candidates.unshift(typed);
   const truncated = complete.length === 0 || candidates.length > SEARCH_MATCHES;
   const top = (band: string) => bands.indexOf(band);
   const matches = (await scores.listedFor(candidates.slice(0, SEARCH_MATCHES), model))

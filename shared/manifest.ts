@@ -364,13 +364,8 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
         table: 'leads',
         batchSize: 100,
         ...RELIABLE,
-        filters: [
-          // A profile's every change, its removal too (an erasure, a merge's loser), which has no new image.
-          { sortKey: [PROFILE_SORT_KEY] },
-          // A lead's first score (found by its id from then on), and its end: an erasure's or a merge's marker.
-          { eventName: ['INSERT'], newImageEntity: ['score'] },
-          { newImageEntity: ['erased', 'merged'] },
-        ],
+        // A profile's every change, its removal too (an erasure, a merge's loser), which has no new image.
+        filters: [{ sortKey: [PROFILE_SORT_KEY] }],
       },
     },
     uses: { leads: { actions: ['GetItem', 'BatchWriteItem'] } },
