@@ -134,6 +134,14 @@ describe('the ranked list’s search, from the search index', () => {
     );
   });
 
+  it('finds a term whatever character follows what was typed, one beyond the Basic Multilingual Plane too', async () => {
+    const lead = uniqueId('find-emoji');
+    await score(lead, 1);
+    await profile(lead, { company: `Astral${word}\u{1F680}x` });
+    await until(async () => (ids(await find(`astral${word}`)).includes(lead) ? true : undefined));
+    expect(ids(await find(`astral${word}\u{1F680}`))).toEqual([lead]);
+  });
+
   it('refuses a cursor it did not give out, and treats a query of separators as no search', async () => {
     const res = await api(`/v1/leads?q=${word}&cursor=${Buffer.from('{"skip":-1}').toString('base64url')}`);
     expect(res.status).toBe(400);
