@@ -57,9 +57,8 @@ const SearchCursor = z.strictObject({ skip: z.number().int().min(1).max(SEARCH_M
 
 /**
  * GET /v1/leads?model=&band=&q=&limit=&cursor=: leads ranked by score, highest first, within one band or across all
- * (top band first), a page at a time, with who they are (name, e-mail, company, title) and why now. `q` keeps the
- * leads with a name, company, e-mail or id word starting with its longest word and containing the others: read
- * from the search index, then ranked by score (docs/data-model.md). Scores are as last written.
+ * (top band first), a page at a time, with who they are (name, e-mail, company, title) and why now. `q` searches
+ * the search index (see search, below; docs/data-model.md). Scores are as last written.
  */
 async function listLeads(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
   const query = Query.safeParse(event.queryStringParameters ?? {});
@@ -135,9 +134,10 @@ async function listLeads(event: APIGatewayProxyEventV2): Promise<APIGatewayProxy
 }
 
 /**
- * A search: the leads the index finds for the longest word, those whose name, e-mail, company or id contain the
- * other words too, each with its score under the model (a lead with none is not listed), ranked by score; counts
- * per band are of these matches.
+ * A search: the leads with, for each word, a term starting with it (the index answers for the longest words; what
+ * the list shows must contain every word), and the lead whose id is exactly what was typed; each with its score
+ * under the model (a lead with none is not listed), ranked band first, then by score. Counts per band are of these
+ * matches.
  */
 async function search(
   model: string,
