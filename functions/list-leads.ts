@@ -52,8 +52,11 @@ const Cursor = z.strictObject({
     .optional(),
 });
 
-/** A search's place: how many of its ranked matches the pages before have shown. */
-const SearchCursor = z.strictObject({ skip: z.number().int().min(1).max(SEARCH_MATCHES) });
+/** A search's place: how many of its ranked matches the pages before have shown, for which words. */
+const SearchCursor = z.strictObject({
+  q: z.string().max(200),
+  skip: z.number().int().min(1).max(SEARCH_MATCHES),
+});
 
 /**
  * GET /v1/leads?model=&band=&q=&limit=&cursor=: leads ranked by score, highest first, within one band or across all
@@ -62,7 +65,16 @@ const SearchCursor = z.strictObject({ skip: z.number().int().min(1).max(SEARCH_M
  */
 async function listLeads(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
   const query = Query.safeParse(event.queryStringParameters ?? {});
-  if (!query.success) throw problems.badRequest('limit must be a number from 1 to 200');
+  if (!query.success) {
+    const field = String(query.error.issues[0]?.path[0] ?? '');
+    throw problems.badRequest(
+      field === 'q'
+        ? 'q must be at most 100 characters'
+        : field === 'limit'
+          ? 'limit must be a number from 1 to 200'
+          : `${field || 'the query'} is not valid`,
+    );
+  }
   const model = models.get(query.data.model ?? [...models.keys()][0]!);
   if (!model)
     throw problems.badRequest(
@@ -148,7 +160,8 @@ async function search(
   let skip = 0;
   if (query.cursor) {
     const parsed = SearchCursor.safeParse(safeJson(Buffer.from(query.cursor, 'base64url').toString('utf8')));
-    if (!parsed.success) throw problems.badRequest('the cursor is not one this API gave out for this query');
+    if (!parsed.success || parsed.data.q !== words.join(' '))
+      throw problems.badRequest('the cursor is not one this API gave out for this query');
     skip = parsed.data.skip;
   }
   // Each of the longest words from the index; the leads every complete answer holds (or, when every word starts
@@ -169,7 +182,8 @@ async function search(
     .sort((a, b) => top(a.band) - top(b.band) || (a.rankScore < b.rankScore ? 1 : -1));
   const inBand = query.band ? matches.filter((l) => l.band === query.band) : matches;
   const page = inBand.slice(skip, skip + query.limit).map(({ rankScore: _, ...listed }) => listed);
-  const next = skip + query.limit < inBand.length ? { skip: skip + query.limit } : undefined;
+  const next =
+    skip + query.limit < inBand.length ? { q: words.join(' '), skip: skip + query.limit } : undefined;
   const counts =
     query.counts === 'true' &&
     Object.fromEntries(

@@ -146,6 +146,13 @@ describe('the ranked list’s search, from the search index', () => {
     const res = await api(`/v1/leads?q=${word}&cursor=${Buffer.from('{"skip":-1}').toString('base64url')}`);
     expect(res.status).toBe(400);
     expect(res.headers.get('content-type')).toMatch(/problem\+json/);
+    // A cursor of one search is refused by another.
+    const other = Buffer.from(JSON.stringify({ q: 'someone else', skip: 50 })).toString('base64url');
+    expect((await api(`/v1/leads?q=${word}&cursor=${other}`)).status).toBe(400);
+    // Too long a search says so.
+    const long = await api(`/v1/leads?q=${'a'.repeat(300)}`);
+    expect(long.status).toBe(400);
+    expect(((await long.json()) as { detail: string }).detail).toMatch(/^q must be at most 100 characters/);
     const plain = (await (await api('/v1/leads?q=%23%20%23&limit=1')).json()) as Listed & { q?: string };
     expect(plain.q).toBeUndefined();
   });
