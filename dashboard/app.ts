@@ -364,7 +364,7 @@ async function leadsView(params: URLSearchParams): Promise<void> {
     const next = page.nextCursor;
     status.textContent =
       shown > 0
-        ? `${leads(shown)} on this page${q ? ` matching “${q}”` : ''}${page.truncated ? '. Many leads match: type more to narrow the search.' : ''}`
+        ? `${leads(shown)} on this page${q ? ` matching “${q}”` : ''}${page.truncated ? '. Too many leads match to rank them all: these are some of them, not necessarily the best-scored. Type more to narrow the search.' : ''}`
         : q
           ? `No lead’s name, company, e-mail or id starts with “${q}”. Try the start of a name, an e-mail or an id.`
           : 'No leads here yet. Send activities (POST /v1/events), or open the demo site that npm start prints, and they appear within seconds.';

@@ -183,7 +183,7 @@ const OPERATIONS: Record<string, Operation> = {
     query: {
       model: 'model id (default: the first in force)',
       band: 'one band only',
-      q: 'search (case-insensitive): leads with, for each word typed, a word of their name or company, their e-mail, its domain or their id starting with it (a lead with no profile: its exact id); ranked band first, then by score. It ranks at most 250 leads: past that (or past 1,000 leads for every word) the answer says `truncated: true`, and more or longer words narrow it. A change is searchable within seconds',
+      q: 'search (case-insensitive): leads with, for each word typed, a word of their name or company, their e-mail, its domain or their id starting with it (a lead with no profile: its exact id); ranked band first, then by score. It ranks at most 250 leads, the first the index finds in term order: past that (or past 1,000 leads for every word) the answer says `truncated: true` (the best-scored matches may be missing), and more or longer words narrow it. A change is searchable within seconds',
       limit: '1-200 (default 50)',
       cursor: 'from the previous page',
       counts: "true: add each band's count (up to 1,000; each counted entry is read)",
