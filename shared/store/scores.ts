@@ -77,6 +77,12 @@ const LISTED = [
 ] as const;
 export type ListedScore = Pick<ScoreItem, (typeof LISTED)[number]>;
 
+/** What the list shows of a score item read by projection (an item stored without flags lists none). */
+function listedOf(item: Record<string, unknown>): ListedScore {
+  const listed = Object.fromEntries(LISTED.flatMap((a) => (item[a] === undefined ? [] : [[a, item[a]]])));
+  return { ...listed, flags: listed.flags ?? [] } as ListedScore;
+}
+
 /** A rank index entry: the score's key and its place (also where a page of the index starts). */
 export interface RankKey {
   pk: string;
@@ -344,8 +350,7 @@ export class ScoreStore {
     return rankKeys.flatMap((k) => {
       const item = found.get(`${k.pk}|${k.sk}`);
       if (item?.entity !== 'score' || item.rankKey !== k.rankKey) return [];
-      const listed = Object.fromEntries(LISTED.flatMap((a) => (item[a] === undefined ? [] : [[a, item[a]]])));
-      return [{ ...listed, flags: listed.flags ?? [] } as ListedScore];
+      return [listedOf(item)];
     });
   }
 
@@ -362,12 +367,7 @@ export class ScoreStore {
     );
     return items.flatMap((item) => {
       if (item.entity !== 'score') return [];
-      const listed = Object.fromEntries(LISTED.flatMap((a) => (item[a] === undefined ? [] : [[a, item[a]]])));
-      return [
-        { ...listed, flags: listed.flags ?? [], rankScore: String(item.rankScore) } as ListedScore & {
-          rankScore: string;
-        },
-      ];
+      return [{ ...listedOf(item), rankScore: String(item.rankScore) }];
     });
   }
 
