@@ -1,8 +1,9 @@
 import type { CompiledModel } from '../model/compile.ts';
-import type { Entry, LeadState } from './state.ts';
+import { type Entry, type LeadState, UNKNOWN_EVENT } from './state.ts';
 
-/** encodeState writes format 2; decodeState reads it and format 1, in which states stored before it were written. */
-const FORMAT = 2;
+/** encodeState writes format 3; decodeState reads it, and formats 2 and 1, in which states stored before it were written. */
+const FORMAT = 3;
+const FORMAT_2 = 2;
 const FORMAT_1 = 1;
 
 export class StateFormatError extends Error {
@@ -10,18 +11,22 @@ export class StateFormatError extends Error {
 }
 
 /**
- * Format 2 (all integers unsigned LEB128 unless noted):
+ * Format 3 (all integers unsigned LEB128 unless noted):
  *   format byte, model fingerprint (4 bytes LE), lastActivityAt (0 = none, else zig-zag + 1),
  *   rule-list count, per rule list: rule count, per rule: index * 2 + (has key),
  *   entry count * 2 + (time deltas are zig-zag),
- *   per entry: time delta, event hash (4 bytes LE), rule-list number, a key (4 bytes LE) per keyed rule of its list.
+ *   per entry: time delta, rule-list number * 2 + (has hash), [event hash (4 bytes LE)], a key (4 bytes LE) per keyed
+ *   rule of its list.
  * A busy lead's entries are mostly page views that match the same few rules: each rule list is written once and
  * an entry names it in a byte. Time deltas run from lastActivityAt back to the first entry, then from each entry
  * to the next; entries are sorted by time and lastActivityAt is the latest, so none is negative and they go
  * unsigned. A state that breaks that (the engine makes none) gets zig-zag deltas, so that every state
  * round-trips; lastActivityAt is zig-zag because an activity may be dated before 1970.
- * A page view that matches three rules takes 8 bytes a minute after the previous one and 9 an hour after (11
- * and 12 in format 1).
+ * An entry keeps its event's hash only when another entry shares its instant: alone at its millisecond, its time
+ * tells it apart from the state's other events, and whether an arrival at that instant is the same event is for
+ * the ledger to say (needsLedger). So a page view that matches three rules takes 4 bytes a minute after the
+ * previous one and 5 an hour after (8 and 9 in format 2, 11 and 12 in format 1).
+ * Format 2 is format 3 with every hash written and a plain rule-list number.
  */
 export function encodeState(model: CompiledModel, state: LeadState): Uint8Array {
   const { entries, lastActivityAt } = state;
@@ -65,8 +70,12 @@ export function encodeState(model: CompiledModel, state: LeadState): Uint8Array 
   for (let i = 0; i < entries.length; i++) {
     const entry = entries[i]!;
     out.varint(signed ? zigzag(deltas[i]!) : deltas[i]!);
-    out.u32(entry.h);
-    out.varint(listOf[i]!);
+    const shared = entries[i - 1]?.t === entry.t || entries[i + 1]?.t === entry.t;
+    out.varint(listOf[i]! * 2 + (shared ? 1 : 0));
+    if (shared) {
+      if (entry.h === UNKNOWN_EVENT) throw new Error('an entry that shares its instant must know its event');
+      out.u32(entry.h);
+    }
     for (let j = 0; j < entry.rules.length; j++) {
       const key = keyOf(entry, j);
       if (key !== 0) out.u32(key);
@@ -79,15 +88,19 @@ export function encodeState(model: CompiledModel, state: LeadState): Uint8Array 
 export function decodeState(model: CompiledModel, bytes: Uint8Array): LeadState {
   const input = new Reader(bytes);
   const format = input.byte();
-  if (format !== FORMAT && format !== FORMAT_1) throw new StateFormatError('unknown state format');
+  if (format !== FORMAT && format !== FORMAT_2 && format !== FORMAT_1)
+    throw new StateFormatError('unknown state format');
   if (input.u32() !== model.fingerprint)
     throw new StateFormatError(`state was built by another version of model "${model.id}"`);
-  const state = format === FORMAT ? decodeEntries(model, input) : decodeFormat1Entries(model, input);
+  const state =
+    format === FORMAT_1
+      ? decodeFormat1Entries(model, input)
+      : decodeEntries(model, input, format === FORMAT_2);
   if (!input.atEnd()) throw new StateFormatError('trailing bytes');
   return state;
 }
 
-function decodeEntries(model: CompiledModel, input: Reader): LeadState {
+function decodeEntries(model: CompiledModel, input: Reader, everyHash: boolean): LeadState {
   const last = input.varint();
   const lastActivityAt = last === 0 ? undefined : unzigzag(last - 1);
   const lists: { rules: number[]; keyed: boolean[] | undefined }[] = new Array(input.count(1));
@@ -106,15 +119,23 @@ function decodeEntries(model: CompiledModel, input: Reader): LeadState {
   }
   const countAndSigned = input.varint();
   const signed = countAndSigned % 2 === 1;
-  // The smallest entry is a one-byte delta, the hash and a one-byte list number.
-  const entries: Entry[] = new Array(input.counted(Math.floor(countAndSigned / 2), 6));
+  // The smallest entry is a one-byte delta and a one-byte list number (and in format 2 the hash).
+  const entries: Entry[] = new Array(input.counted(Math.floor(countAndSigned / 2), everyHash ? 6 : 2));
   let previous = lastActivityAt ?? 0;
   for (let i = 0; i < entries.length; i++) {
     const delta = signed ? unzigzag(input.varint()) : input.varint();
     const t = i === 0 ? previous - delta : previous + delta;
     previous = t;
-    const h = input.u32();
-    const number = input.varint();
+    let number: number;
+    let h: number;
+    if (everyHash) {
+      h = input.u32();
+      number = input.varint();
+    } else {
+      const v = input.varint();
+      number = Math.floor(v / 2);
+      h = v % 2 === 1 ? input.u32() : UNKNOWN_EVENT;
+    }
     const list = lists[number];
     if (list === undefined) throw new StateFormatError(`rule list ${number} is not in the state`);
     let keys: number[] | undefined;
@@ -122,6 +143,8 @@ function decodeEntries(model: CompiledModel, input: Reader): LeadState {
       keys = new Array<number>(list.rules.length).fill(0);
       for (let j = 0; j < keys.length; j++) if (list.keyed[j]) keys[j] = input.u32();
     }
+    if (i > 0 && entries[i - 1]!.t === t && (h === UNKNOWN_EVENT || entries[i - 1]!.h === UNKNOWN_EVENT))
+      throw new StateFormatError('entries that share an instant must name their events');
     // Entries that share a rule list share its array: nothing changes an entry's rules once made.
     entries[i] = { t, h, rules: list.rules, keys };
   }
@@ -157,7 +180,7 @@ function decodeFormat1Entries(model: CompiledModel, input: Reader): LeadState {
   return { entries, lastActivityAt };
 }
 
-/** A rule list as a map key: the rules and which of them carry a key, as format 2 writes them. */
+/** A rule list as a map key: the rules and which of them carry a key, as formats 2 and 3 write them. */
 function listKey(entry: Entry): string {
   let key = '';
   for (let j = 0; j < entry.rules.length; j++)

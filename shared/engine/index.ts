@@ -21,4 +21,12 @@ export {
   scoreWithFit,
   topOfBreakdown,
 } from './score.ts';
-export { applyActivity, compactState, emptyState, type LeadState, MAX_ENTRIES } from './state.ts';
+export {
+  applyActivity,
+  compactState,
+  emptyState,
+  type LeadState,
+  MAX_ENTRIES,
+  needsLedger,
+  UNKNOWN_EVENT,
+} from './state.ts';

@@ -12,7 +12,10 @@ import { WindowCursor } from './windows.ts';
 export interface Entry {
   /** occurredAt, epoch milliseconds. */
   t: number;
-  /** fnv1a(eventId); (t, h) identifies the event within a lead. */
+  /**
+   * fnv1a(eventId); (t, h) identifies the event within a lead. UNKNOWN_EVENT for an entry read from a stored state
+   * that kept no hash for it: a state keeps one only where two entries share an instant (codec.ts).
+   */
   h: number;
   /** Indexes of the matched rules, ascending. Read-only: decoded entries with the same rules share one array. */
   rules: readonly number[];
@@ -37,6 +40,12 @@ export interface LeadState {
  * scoring activities at its next write. Real leads stay far below it (see the engine benchmark's state sizes).
  */
 export const MAX_ENTRIES = 2048;
+
+/**
+ * The hash of an entry whose event the stored state did not keep. Sorts before every real hash (fnv1a is unsigned),
+ * so it is the first entry at its instant.
+ */
+export const UNKNOWN_EVENT = -1;
 
 export function emptyState(): LeadState {
   return { entries: [], lastActivityAt: undefined };
@@ -70,34 +79,63 @@ export function toEntry(model: CompiledModel, activity: ScorableActivity): Entry
 
 /**
  * The incremental path: folds one activity into the state. Returns false when nothing changed (no rule
- * matched, or the event is already in the state), so the caller can skip the write.
+ * matched, or the event is already in the state), so the caller can skip the write. Throws when the state cannot
+ * tell (see needsLedger): the caller must fold into a state rebuilt from the ledger instead.
  */
 export function applyActivity(model: CompiledModel, state: LeadState, activity: ScorableActivity): boolean {
   const entry = toEntry(model, activity);
   return entry ? insertEntry(state, entry) : false;
 }
 
+/**
+ * Whether the state cannot say if one of these activities is already in it: one matches a rule at an instant where
+ * the state holds an entry whose event it did not keep. That is a re-delivered event, or a second event in the
+ * same millisecond; only the lead's ledger can tell, so the caller rebuilds the state from it (it holds every
+ * event the state does). Rare: a stream retry, or events recorded in the same millisecond in different batches.
+ */
+export function needsLedger(model: CompiledModel, state: LeadState, activities: ScorableActivity[]): boolean {
+  for (const activity of activities) {
+    const entry = toEntry(model, activity);
+    if (entry !== undefined && unknownAt(state.entries, entry.t)) return true;
+  }
+  return false;
+}
+
 export function insertEntry(state: LeadState, entry: Entry): boolean {
   const { entries } = state;
-  let lo = 0;
-  let hi = entries.length;
+  let at = entries.length;
   // Most activities arrive in time order: check the end first.
-  const last = entries[hi - 1];
-  if (last === undefined || compareEntries(last, entry) < 0) {
-    lo = hi;
-  } else {
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (compareEntries(entries[mid]!, entry) < 0) lo = mid + 1;
-      else hi = mid;
-    }
-    const found = entries[lo];
-    if (found !== undefined && found.t === entry.t && found.h === entry.h) return false;
+  if (at > 0 && entries[at - 1]!.t >= entry.t) {
+    if (unknownAt(entries, entry.t))
+      throw new Error(
+        'the state does not know its events at this instant: fold into one rebuilt from the ledger',
+      );
+    at = lowerBound(entries, entry);
+    const found = entries[at];
+    if (found !== undefined && compareEntries(found, entry) === 0) return false;
   }
-  if (lo === entries.length) entries.push(entry);
-  else entries.splice(lo, 0, entry);
+  if (at === entries.length) entries.push(entry);
+  else entries.splice(at, 0, entry);
   if (state.lastActivityAt === undefined || entry.t > state.lastActivityAt) state.lastActivityAt = entry.t;
   return true;
+}
+
+/** Whether the entry at instant `t` is one whose event the state did not keep (it is then alone there). */
+function unknownAt(entries: Entry[], t: number): boolean {
+  const found = entries[lowerBound(entries, { t, h: UNKNOWN_EVENT })];
+  return found !== undefined && found.t === t && found.h === UNKNOWN_EVENT;
+}
+
+/** The first index whose entry is not before `at`. */
+function lowerBound(entries: Entry[], at: { t: number; h: number }): number {
+  let lo = 0;
+  let hi = entries.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareEntries(entries[mid]!, at) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /**

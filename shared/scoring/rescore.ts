@@ -49,15 +49,10 @@ export async function rescoreLeads(parts: {
       }
       const stored = context.scores.get(model.id);
       const before = stored?.band ?? levels[0]!;
-      const write = scoreActivities(
-        model,
-        leadId,
-        context.attributes,
-        stored,
-        [],
-        parts.now,
-        buildState(model, activities),
-      );
+      const write = scoreActivities(model, leadId, context.attributes, stored, [], parts.now, {
+        state: buildState(model, activities),
+        for: 'model',
+      });
       if (!write) break;
       write.item.cause = { kind: 'rescore' };
       if (await parts.scores.put(write.item, write.expectedRev)) {

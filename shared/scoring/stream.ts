@@ -1,6 +1,6 @@
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { MAX_CLOCK_SKEW_MS } from '../domain/time.ts';
-import { buildState, type LeadState } from '../engine/index.ts';
+import { buildState } from '../engine/index.ts';
 import type { CompiledModel } from '../model/compile.ts';
 import { LeadErased } from '../store/errors.ts';
 import { subjectOf } from '../store/keys.ts';
@@ -9,7 +9,7 @@ import type { ScoreStore } from '../store/scores.ts';
 import { itemOfImage } from '../store/stream-image.ts';
 import { count, logger } from '../telemetry.ts';
 import { mayBeMergedAway, resolveStrongly, settleLead } from './settle.ts';
-import { needsRebuild, scoreActivities } from './update.ts';
+import { needsLedgerFor, needsRebuild, type Rebuilt, scoreActivities } from './update.ts';
 
 const MAX_CONFLICT_RETRIES = 8;
 
@@ -140,14 +140,21 @@ async function scoreLead(
       }
     }
     let conflict = false;
-    // Read the lead's ledger at most once, and only if some model's stored state must be rebuilt.
+    // Read the lead's ledger at most once, and only if some model's stored state must be rebuilt: it was built by
+    // another version of the model, or it cannot tell whether an arrival is an event it already has.
     let ledger: Promise<LedgerItem[]> | undefined;
     for (const model of parts.models) {
       const stored = context.scores.get(model.id);
-      let rebuilt: LeadState | undefined;
-      if (needsRebuild(model, stored)) {
+      let rebuilt: Rebuilt | undefined;
+      const rebuild = needsRebuild(model, stored)
+        ? 'model'
+        : needsLedgerFor(model, stored, activities)
+          ? 'arrivals'
+          : undefined;
+      if (rebuild) {
+        count(`score.rebuilt-for-${rebuild}`);
         ledger ??= parts.ledger.activitiesOf({ kind: 'lead', id: leadId });
-        rebuilt = buildState(model, await ledger);
+        rebuilt = { state: buildState(model, await ledger), for: rebuild };
       }
       const write = scoreActivities(model, leadId, context.attributes, stored, activities, now, rebuilt);
       if (!write) {

@@ -11,6 +11,7 @@ import {
   fitFor,
   type LeadScore,
   type LeadState,
+  needsLedger,
   nextChangeAt,
   scoreWithFit,
 } from '../engine/index.ts';
@@ -33,6 +34,29 @@ export function needsRebuild(model: CompiledModel, stored: ScoreItem | undefined
 }
 
 /**
+ * Whether the stored state cannot tell if one of these activities is already in it (the engine's needsLedger):
+ * then they are folded into a state rebuilt from the lead's ledger.
+ */
+export function needsLedgerFor(
+  model: CompiledModel,
+  stored: ScoreItem | undefined,
+  activities: ScorableActivity[],
+): boolean {
+  if (stored === undefined || needsRebuild(model, stored)) return false;
+  return needsLedger(model, decodeState(model, stored.state), activities);
+}
+
+/**
+ * A state built from the lead's whole ledger, folded into instead of the stored one: for a new version of the
+ * model (`model`: the change is a rescore), or because the stored state could not tell an arrival from an event it
+ * has (`arrivals`: the change is the activities', and there is none when they were all in it).
+ */
+export interface Rebuilt {
+  state: LeadState;
+  for: 'model' | 'arrivals';
+}
+
+/**
  * Folds new activities into a lead's score under one model. Undefined when nothing changed (no rule matched,
  * or every activity was already counted): a redelivered or zero-point activity costs no write.
  */
@@ -43,9 +67,10 @@ export function scoreActivities(
   stored: ScoreItem | undefined,
   activities: ScorableActivity[],
   now: number,
-  rebuilt?: LeadState,
+  rebuilt?: Rebuilt,
 ): ScoreWrite | undefined {
-  const state = rebuilt ?? (stored ? decodeState(model, stored.state) : emptyState());
+  const rescore = rebuilt?.for === 'model';
+  const state = rebuilt?.state ?? (stored ? decodeState(model, stored.state) : emptyState());
   let changed = rebuilt !== undefined;
   // One id, the last activity that changed the state: the score item and each history item carry it, and every
   // id is a score item's bytes (a write unit per started kilobyte).
@@ -57,7 +82,7 @@ export function scoreActivities(
     }
   if (!changed) return undefined;
   const cause: Cause = {
-    kind: rebuilt ? 'rescore' : 'activity',
+    kind: rescore ? 'rescore' : 'activity',
     eventIds: last === undefined ? [] : [last],
   };
   const before = stored
@@ -76,7 +101,7 @@ export function scoreActivities(
   write.item.reason = reasonOf(before, write.score) ?? stored?.reason;
   // An activity past its rule's limit adds an entry that compaction drops again: with the same state and fit,
   // nothing the stored score stands for has changed (what time alone changes is the decay sweep's to write).
-  if (stored && !rebuilt && sameInputs(stored, write.item)) return undefined;
+  if (stored && !rescore && sameInputs(stored, write.item)) return undefined;
   return write;
 }
 

@@ -13,6 +13,7 @@ import { type ScoreItem, ScoreStore } from '../../shared/store/scores.ts';
 import { itemOfImage } from '../../shared/store/stream-image.ts';
 import { ACTIVITIES_TABLE, LEADS_TABLE } from '../../shared/store/tables.ts';
 import { syntheticLeads } from '../../shared/synthetic/generator.ts';
+import { counters } from '../../shared/telemetry.ts';
 import { runtime } from '../helpers/runtime.ts';
 import { deliver, readStream } from '../helpers/streams.ts';
 
@@ -85,6 +86,7 @@ describe('faults on the stream path', () => {
     const second = scoreStreamHandler({ models: [model!], ledger, scores: racing(false), clock: () => NOW });
 
     // Act: two writers on the same leads at once, crashes mid-batch, and half the stream delivered twice.
+    const rebuiltBefore = counters()['score.rebuilt-for-arrivals'] ?? 0;
     let retries = 0;
     for (let at = 0; at < activityRecords.length; at += 50) {
       // The writers take adjacent batches at once: different activities of the same leads, written concurrently.
@@ -101,6 +103,9 @@ describe('faults on the stream path', () => {
     expect(crashes).toBe(5);
     expect(retries).toBeGreaterThanOrEqual(5);
     expect(conflicts).toBeGreaterThan(0);
+    // A stored state keeps no event hash for an entry alone at its instant: a redelivered event at such an
+    // instant was told apart by a state rebuilt from the ledger.
+    expect((counters()['score.rebuilt-for-arrivals'] ?? 0) - rebuiltBefore).toBeGreaterThan(0);
     let scored = 0;
     for (const lead of leads) {
       const context = await store.context(lead.profile.leadId, [model!.id]);
@@ -159,5 +164,49 @@ describe('faults on the stream path', () => {
       const unique = [...new Map(bands.map((n) => [n.id, n])).values()];
       for (let i = 1; i < unique.length; i++) expect(unique[i]!.oldBand).toBe(unique[i - 1]!.newBand);
     }
+  });
+});
+
+describe('events in the same millisecond, in different batches', () => {
+  it('counts each once, and a redelivered one not again, though the stored state keeps no event hash for a lone instant', async () => {
+    // Prepare: three page views of one lead, two of them in the same millisecond, recorded in the real ledger.
+    const leadId = 'same-instant-lead';
+    const at = '2026-10-20T09:30:00.123Z';
+    const views = [
+      { eventId: 'si-1', type: 'page_view', occurredAt: at, properties: { path: '/pricing' } },
+      { eventId: 'si-2', type: 'page_view', occurredAt: at, properties: { path: '/customers/acme' } },
+      {
+        eventId: 'si-3',
+        type: 'page_view',
+        occurredAt: '2026-10-20T09:31:00.000Z',
+        properties: { path: '/' },
+      },
+    ];
+    for (const view of views) await ledger.record({ kind: 'lead', id: leadId }, view, 'api', START);
+    const records = (await readStream(tables.activities)).filter(
+      (r) => r.eventName === 'INSERT' && r.dynamodb?.Keys?.pk?.S === `LEAD#${leadId}`,
+    );
+    expect(records).toHaveLength(3);
+    const handler = scoreStreamHandler({ models: [model!], ledger, scores: store, clock: () => NOW });
+    const rebuiltBefore = counters()['score.rebuilt-for-arrivals'] ?? 0;
+
+    // Act: the first view alone (stored with no hash: alone at its instant), then the second view of that instant,
+    // then the first again, then the third, then all three again.
+    await deliver(handler, [records[0]!], 1);
+    const afterFirst = (await store.context(leadId, [model!.id])).scores.get(model!.id)!;
+    await deliver(handler, [records[1]!], 1);
+    await deliver(handler, [records[0]!], 1);
+    await deliver(handler, [records[2]!], 1);
+    await deliver(handler, records, 3);
+
+    // Assess: the lone entry was stored without its hash; the score is a recompute's, each view counted once.
+    expect(decodeState(model!, afterFirst.state).entries.map((e) => e.h)).toEqual([-1]);
+    const stored = (await store.context(leadId, [model!.id])).scores.get(model!.id)!;
+    const expected = recomputeLead(model!, views, undefined, NOW);
+    expect(scoreLead(model!, decodeState(model!, stored.state), undefined, NOW)).toEqual(expected.score);
+    expect(expected.score.contributions.find((c) => c.rule === 'page-view')?.count).toBe(3);
+    expect(decodeState(model!, stored.state).entries.filter((e) => e.t === Date.parse(at))).toHaveLength(2);
+    // The second view and the first's redelivery each needed the ledger; the rest did not change the score.
+    expect((counters()['score.rebuilt-for-arrivals'] ?? 0) - rebuiltBefore).toBeGreaterThanOrEqual(2);
   });
 });

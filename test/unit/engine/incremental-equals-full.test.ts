@@ -8,6 +8,7 @@ import {
   decodeState,
   emptyState,
   encodeState,
+  needsLedger,
   nextChangeAt,
   recomputeLead,
   scoreLead,
@@ -183,6 +184,8 @@ const arrivalArb = (activities: ScorableActivity[]) =>
     }),
     cuts: fc.array(fc.nat({ max: 50 }), { maxLength: 8 }),
     nowSteps: fc.array(fc.integer({ min: 0, max: 3 * DAY }), { minLength: 7, maxLength: 7 }),
+    // How far the ledger is ahead of the stream when a batch must be folded into a state rebuilt from it.
+    ledgerAhead: fc.nat({ max: 5 }),
   });
 
 describe('incremental path == full recompute', () => {
@@ -198,14 +201,19 @@ describe('incremental path == full recompute', () => {
             if (activities[r]) sequence.splice(r % (sequence.length + 1), 0, activities[r]);
           const cuts = [...new Set(arrival.cuts.map((c) => c % (sequence.length + 1)))].sort((a, b) => a - b);
 
-          // Act: the stream path. Each batch: load, apply, score, compact, store; time only moves forward.
+          // Act: the stream path. Each batch: load, apply, score, compact, store; time only moves forward. A batch
+          // the stored state cannot tell from what it has is folded into a state rebuilt from the ledger, which holds
+          // what was delivered and perhaps some not delivered yet.
           let stored = encodeState(model, emptyState());
           let now = T0 + arrival.nowSteps[0]! * 3;
           let from = 0;
           let step = 0;
           for (const cut of [...cuts, sequence.length]) {
-            const state = decodeState(model, stored);
-            for (const a of sequence.slice(from, cut)) applyActivity(model, state, a);
+            const batch = sequence.slice(from, cut);
+            let state = decodeState(model, stored);
+            if (needsLedger(model, state, batch))
+              state = buildState(model, sequence.slice(0, cut + arrival.ledgerAhead));
+            for (const a of batch) applyActivity(model, state, a);
             now += arrival.nowSteps[step++ % arrival.nowSteps.length]!;
             scoreLead(model, state, undefined, now);
             stored = encodeState(model, compactState(model, state, now));
