@@ -81,13 +81,17 @@ export function scoreActivities(
       last = activity.eventId;
     }
   if (!changed) return undefined;
+  // A state rebuilt from the ledger may hold the batch's activities already: the batch is still the cause.
+  if (rebuilt?.for === 'arrivals') last ??= activities.at(-1)?.eventId;
   const cause: Cause = {
     kind: rescore ? 'rescore' : 'activity',
     eventIds: last === undefined ? [] : [last],
   };
-  const before = stored
-    ? scoreWithFit(model, decodeState(model, stored.state), storedFit(model, stored), now)
-    : undefined;
+  // The score before, for "why now": not to be had from a state another version of the model built.
+  const before =
+    stored && !needsRebuild(model, stored)
+      ? scoreWithFit(model, decodeState(model, stored.state), storedFit(model, stored), now)
+      : undefined;
   const write = scoreItem(
     model,
     leadId,
