@@ -7,6 +7,7 @@ import { loadModels } from '../shared/models.ts';
 import { scoreActivities } from '../shared/scoring/update.ts';
 import { batchWrite } from '../shared/store/batch.ts';
 import { documentClient } from '../shared/store/dynamo.ts';
+import { scoreOf, storedScore } from '../shared/store/scores.ts';
 import { searchTermItem } from '../shared/store/search.ts';
 import { syntheticLeads } from '../shared/synthetic/generator.ts';
 import { counters } from '../shared/telemetry.ts';
@@ -205,10 +206,10 @@ async function seed(client: ReturnType<typeof documentClient>, table: string) {
         l.activities,
         now,
       );
-      return write ? [write.item as unknown as Record<string, unknown>] : [];
+      return write ? [storedScore(write.item)] : [];
     })
     .slice(0, LEADS);
-  const written = new Set(items.map((i) => String(i.leadId)));
+  const written = new Set(items.map((i) => scoreOf(i).leadId));
   // And each lead's search terms, as index-search writes them from its profile.
   const terms = drawn
     .filter((l) => written.has(l.profile.leadId))

@@ -11,7 +11,7 @@ import { ageScore } from '../shared/scoring/update.ts';
 import { batchWrite } from '../shared/store/batch.ts';
 import { documentClient } from '../shared/store/dynamo.ts';
 import { keys } from '../shared/store/keys.ts';
-import { type ScoreItem, ScoreStore } from '../shared/store/scores.ts';
+import { type ScoreItem, ScoreStore, scoreOf, storedScore } from '../shared/store/scores.ts';
 import { ACTIVITIES_TABLE, LEADS_TABLE } from '../shared/store/tables.ts';
 import { syntheticLeads } from '../shared/synthetic/generator.ts';
 import { counters } from '../shared/telemetry.ts';
@@ -105,9 +105,10 @@ export async function run(): Promise<void> {
     do {
       const page = await client.send(new ScanCommand({ TableName: tables.leads, ExclusiveStartKey: start }));
       scanned += page.ScannedCount ?? 0;
-      for (const item of (page.Items ?? []) as ScoreItem[]) {
-        if (item.entity !== 'score' || !item.decayDueAt || item.decayDueAt > new Date(now).toISOString())
-          continue;
+      for (const raw of page.Items ?? []) {
+        if (raw.entity !== 'score') continue;
+        const item = scoreOf(raw);
+        if (!item.decayDueAt || item.decayDueAt > new Date(now).toISOString()) continue;
         if (await store.put(ageScore(model!, item, now).item, item.rev)) scanWritten++;
       }
       start = page.LastEvaluatedKey;
@@ -160,7 +161,7 @@ export async function run(): Promise<void> {
     return batchWrite(
       client,
       tables.leads,
-      all.map((Item) => ({ PutRequest: { Item: Item as unknown as Record<string, unknown> } })),
+      all.map((item) => ({ PutRequest: { Item: storedScore(item) } })),
       8,
     );
   }

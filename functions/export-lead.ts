@@ -2,6 +2,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { leadIdParameter } from '../shared/http/parameters.ts';
 import { json, problems } from '../shared/http/problem.ts';
 import { httpHandler } from '../shared/lambda.ts';
+import { scoreOf } from '../shared/store/scores.ts';
 import { wire } from '../shared/wiring.ts';
 
 const { ledger, directory } = wire('export-lead');
@@ -35,7 +36,7 @@ async function exportLead(event: APIGatewayProxyEventV2): Promise<APIGatewayProx
     profile: profile ? strip(profile) : null,
     outcomes: of('outcome').map(strip),
     aliases: of('aliasOf').map((r) => ({ id: r.from, kind: r.fromKind })),
-    scores: of('score').map(strip),
+    scores: of('score').map((r) => strip(scoreOf(r))),
     history: of('history').map(strip),
     other: records
       .filter((r) => !['profile', 'outcome', 'aliasOf', 'score', 'history'].includes(String(r.entity)))

@@ -84,6 +84,12 @@ export function encodeState(model: CompiledModel, state: LeadState): Uint8Array 
   return out.done();
 }
 
+/** The fingerprint of the model a stored state was built by (every format keeps it in bytes 1 to 4). */
+export function stateFingerprint(bytes: Uint8Array): number {
+  if (bytes.length < 5) throw new StateFormatError('truncated state');
+  return (bytes[1]! | (bytes[2]! << 8) | (bytes[3]! << 16)) + bytes[4]! * 2 ** 24;
+}
+
 /** Throws StateFormatError when the bytes are not a state of this exact model (then rebuild from the ledger). */
 export function decodeState(model: CompiledModel, bytes: Uint8Array): LeadState {
   const input = new Reader(bytes);

@@ -6,7 +6,7 @@
  * Both give the same LeadScore for the same set of activities, whatever their arrival order or repeats.
  */
 export { type Crossing, classifyBand, thresholdCrossings } from './bands.ts';
-export { decodeState, encodeState, StateFormatError } from './codec.ts';
+export { decodeState, encodeState, StateFormatError, stateFingerprint } from './codec.ts';
 export { buildState, recomputeLead } from './full.ts';
 export {
   type BreakdownLine,

@@ -2,7 +2,7 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import type { CompiledModel } from '../model/compile.ts';
 import type { FeedStore } from '../store/feed.ts';
-import { isVisibleChange, type ScoreItem, type ScoreStore } from '../store/scores.ts';
+import { isVisibleChange, type ScoreItem, type ScoreStore, scoreOf } from '../store/scores.ts';
 import { itemOfImage } from '../store/stream-image.ts';
 import { count, logger } from '../telemetry.ts';
 import { type Notification, notificationsFor } from './notifications.ts';
@@ -59,7 +59,7 @@ export function notifyStreamHandler(parts: {
       return [];
     }
     if (item.entity !== 'score') return [];
-    const after = item;
+    const after = scoreOf(item as unknown as Record<string, unknown>);
     const model = models.get(after.model);
     if (!model) {
       count('notify.unknown-model');
@@ -67,7 +67,7 @@ export function notifyStreamHandler(parts: {
       return [];
     }
     const old = record.dynamodb?.OldImage;
-    const before = old ? itemOfImage<ScoreItem>(old) : undefined;
+    const before = old ? scoreOf(itemOfImage(old)) : undefined;
     if (isVisibleChange(before, after)) {
       await parts.history.recordHistory(before, after, parts.retentionDays);
       count('notify.history-recorded');

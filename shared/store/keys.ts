@@ -107,6 +107,13 @@ export const keys = {
   },
 } as const;
 
+/** Reads a score's lead and model back from its key (what keys.score wrote). */
+export function scoreKeyOf(key: Key): { leadId: string; model: string } {
+  if (!key.pk.startsWith('LEAD#') || !key.sk.startsWith('SCORE#'))
+    throw new Error(`not a score's key: ${key.pk} ${key.sk}`);
+  return { leadId: key.pk.slice('LEAD#'.length), model: key.sk.slice('SCORE#'.length) };
+}
+
 /** Reads the subject back from an item's pk ("LEAD#ana" or "ANON#v-1"). */
 export function subjectOf(pk: string): Subject | undefined {
   if (pk.startsWith('LEAD#')) return { kind: 'lead', id: pk.slice(5) };

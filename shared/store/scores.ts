@@ -7,9 +7,10 @@ import {
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { Attributes } from '../domain/profile.ts';
+import { stateFingerprint } from '../engine/codec.ts';
 import { batchGet, batchWrite } from './batch.ts';
 import type { TableNames } from './dynamo.ts';
-import { type Key, keys } from './keys.ts';
+import { type Key, keys, scoreKeyOf } from './keys.ts';
 
 /** Why a score changed: shown in score history and in notifications. */
 export interface Cause {
@@ -77,10 +78,15 @@ const LISTED = [
 ] as const;
 export type ListedScore = Pick<ScoreItem, (typeof LISTED)[number]>;
 
-/** What the list shows of a score item read by projection (an item stored without flags lists none). */
+/** What the projection reads for the list: the lead is in the key (storedScore). */
+const LISTED_STORED = ['pk', 'sk', ...LISTED.filter((a) => a !== 'leadId')];
+
+/** What the list shows of a score item read by projection (LISTED_STORED). */
 function listedOf(item: Record<string, unknown>): ListedScore {
-  const listed = Object.fromEntries(LISTED.flatMap((a) => (item[a] === undefined ? [] : [[a, item[a]]])));
-  return { ...listed, flags: listed.flags ?? [] } as ListedScore;
+  const score = scoreOf(item);
+  return Object.fromEntries(
+    LISTED.flatMap((a) => (score[a] === undefined ? [] : [[a, score[a]]])),
+  ) as unknown as ListedScore;
 }
 
 /** A rank index entry: the score's key and its place (also where a page of the index starts). */
@@ -153,8 +159,10 @@ export class ScoreStore {
     let erased = false;
     let merged = false;
     for (const item of items) {
-      if (item.entity === 'score') scores.set(String(item.model), normalise(item as unknown as ScoreItem));
-      else if (item.entity === 'profile') attributes = item.attributes as Attributes;
+      if (item.entity === 'score') {
+        const score = scoreOf(item);
+        scores.set(score.model, score);
+      } else if (item.entity === 'profile') attributes = item.attributes as Attributes;
       else if (item.entity === 'erased') erased = true;
       else if (item.entity === 'merged') merged = true;
     }
@@ -186,9 +194,10 @@ export class ScoreStore {
     for (const item of await batchGet(this.client, this.tables.leads, wanted)) {
       const context = found.get(owner.get(`${item.pk}|${item.sk}`) ?? '');
       if (!context) continue;
-      if (item.entity === 'score')
-        context.scores.set(String(item.model), normalise(item as unknown as ScoreItem));
-      else if (item.entity === 'profile') context.attributes = item.attributes as Attributes;
+      if (item.entity === 'score') {
+        const score = scoreOf(item);
+        context.scores.set(score.model, score);
+      } else if (item.entity === 'profile') context.attributes = item.attributes as Attributes;
       else if (item.entity === 'erased') context.erased = true;
       else if (item.entity === 'merged') context.merged = true;
     }
@@ -201,7 +210,7 @@ export class ScoreStore {
       await this.client.send(
         new PutCommand({
           TableName: this.tables.leads,
-          Item: item,
+          Item: storedScore(item),
           ConditionExpression: expectedRev === undefined ? 'attribute_not_exists(pk)' : 'rev = :rev',
           ...(expectedRev !== undefined && { ExpressionAttributeValues: { ':rev': expectedRev } }),
         }),
@@ -343,7 +352,7 @@ export class ScoreStore {
           this.client,
           this.tables.leads,
           rankKeys.map(({ pk, sk }) => ({ pk, sk })),
-          { projection: ['pk', 'sk', 'entity', 'rankKey', ...LISTED] },
+          { projection: ['entity', 'rankKey', ...LISTED_STORED] },
         )
       ).map((i) => [`${i.pk}|${i.sk}`, i]),
     );
@@ -363,7 +372,7 @@ export class ScoreStore {
       this.client,
       this.tables.leads,
       leadIds.map((id) => keys.score(id, model)),
-      { projection: ['entity', 'rankScore', ...LISTED] },
+      { projection: ['entity', 'rankScore', ...LISTED_STORED] },
     );
     return items.flatMap((item) => {
       if (item.entity !== 'score') return [];
@@ -413,7 +422,7 @@ export class ScoreStore {
     const wanted = (out.Items ?? []).map((i) => ({ pk: String(i.pk), sk: String(i.sk) }));
     const items = (await batchGet(this.client, this.tables.leads, wanted, { consistent: true }))
       .filter((i) => i.entity === 'score' && typeof i.decayDueAt === 'string' && i.decayDueAt <= due)
-      .map((i) => normalise(i as unknown as ScoreItem))
+      .map(scoreOf)
       .sort((a, b) => (a.decayDueAt! < b.decayDueAt! ? -1 : a.decayDueAt! > b.decayDueAt! ? 1 : 0));
     return { items, entries: wanted.length, ...(out.LastEvaluatedKey && { next: out.LastEvaluatedKey }) };
   }
@@ -429,7 +438,41 @@ export function isVisibleChange(before: ScoreItem | undefined, after: ScoreItem)
   );
 }
 
-/** DynamoDB hands binary back as Uint8Array already; lists may come back empty as undefined. */
-function normalise(item: ScoreItem): ScoreItem {
-  return { ...item, flags: item.flags ?? [], fitRules: item.fitRules ?? [] };
+/**
+ * A score item as stored: what its key and its state already say is not stored again (the lead, the model, the
+ * model's fingerprint), nor empty lists, and its times are epoch milliseconds, not ISO strings. Every byte of a
+ * score is paid for on each write (a write unit per started kilobyte): these are some 90 bytes of each.
+ */
+export function storedScore(item: ScoreItem): Record<string, unknown> {
+  const { leadId: _lead, model: _model, fingerprint: _fingerprint, flags, fitRules, ...rest } = item;
+  return {
+    ...rest,
+    ...(flags.length > 0 && { flags }),
+    ...(fitRules.length > 0 && { fitRules }),
+    updatedAt: Date.parse(item.updatedAt),
+    ...(item.lastActivityAt !== undefined && { lastActivityAt: Date.parse(item.lastActivityAt) }),
+  };
+}
+
+/**
+ * A score item as the table or a stream image gives it: in storedScore's form, or whole as it was stored before
+ * (DynamoDB hands binary back as Uint8Array already).
+ */
+export function scoreOf(stored: Record<string, unknown>): ScoreItem {
+  const item = stored as unknown as ScoreItem;
+  const key = scoreKeyOf(item);
+  return {
+    ...item,
+    leadId: key.leadId,
+    model: key.model,
+    ...(item.state !== undefined && { fingerprint: item.fingerprint ?? stateFingerprint(item.state) }),
+    flags: item.flags ?? [],
+    fitRules: item.fitRules ?? [],
+    ...(item.updatedAt !== undefined && { updatedAt: isoTime(item.updatedAt) }),
+    ...(item.lastActivityAt !== undefined && { lastActivityAt: isoTime(item.lastActivityAt) }),
+  };
+}
+
+function isoTime(stored: string | number): string {
+  return typeof stored === 'number' ? new Date(stored).toISOString() : stored;
 }

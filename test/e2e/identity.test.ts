@@ -2,6 +2,7 @@ import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { signLeadToken } from '../../shared/security/tokens.ts';
 import { LeadDirectory } from '../../shared/store/leads.ts';
+import { scoreOf as storedScoreOf } from '../../shared/store/scores.ts';
 import { api, BROWSER_UA, db, itemsUnder, runtime, uniqueId, until } from '../helpers/runtime.ts';
 
 const now = () => new Date().toISOString();
@@ -12,8 +13,10 @@ async function send(...events: Record<string, unknown>[]): Promise<{ results: { 
   return (await response.json()) as { results: { status: string }[] };
 }
 
-const scoreOf = async (leadId: string) =>
-  (await itemsUnder('leads', `LEAD#${leadId}`)).find((i) => i.entity === 'score');
+const scoreOf = async (leadId: string) => {
+  const stored = (await itemsUnder('leads', `LEAD#${leadId}`)).find((i) => i.entity === 'score');
+  return stored && storedScoreOf(stored);
+};
 
 async function ranked(): Promise<string[]> {
   const ids: string[] = [];
@@ -221,7 +224,7 @@ describe('identity as one graph', () => {
         return items.length > 0 ? items : undefined;
       });
       await until(scoreOf.bind(null, survivor));
-      const models = scored.map((i) => String(i.model));
+      const models = scored.map((i) => storedScoreOf(i).model);
       await new LeadDirectory(db, runtime.tables).claim(
         { kind: 'lead', id: loser },
         survivor,

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Notification } from '../../shared/notify/notifications.ts';
+import { scoreOf } from '../../shared/store/scores.ts';
 import { api, BROWSER_UA, itemsUnder, runtime, uniqueId, until } from '../helpers/runtime.ts';
 
 /** A webhook subscriber, as a team would run one: it records every SNS envelope it is sent. */
@@ -87,7 +88,7 @@ describe('live scoring and notifications', () => {
       async () => (await itemsUnder('leads', `LEAD#${lead}`)).find((i) => i.entity === 'score'),
       5000,
     );
-    expect(cold).toMatchObject({ band: 'cold', model: 'default' });
+    expect(scoreOf(cold!)).toMatchObject({ band: 'cold', model: 'default' });
 
     // Act: a demo request: 10 + 1 (views) + 30 (demo) + 10 (pricing and demo) = 51, hot.
     const response = await api('/v1/events', {

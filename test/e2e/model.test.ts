@@ -14,6 +14,7 @@ import { describe, expect, it } from 'vitest';
 import { recomputeLead } from '../../shared/engine/index.ts';
 import { loadModels } from '../../shared/models.ts';
 import { signLeadToken } from '../../shared/security/tokens.ts';
+import { scoreOf } from '../../shared/store/scores.ts';
 import { api, BROWSER_UA, db, itemsUnder, runtime, until } from '../helpers/runtime.ts';
 
 const SEQUENCES = Number(process.env.MODEL_SEQUENCES ?? 200);
@@ -482,7 +483,7 @@ async function verify(ref: Reference, real: Real): Promise<void> {
         model!,
         activities as never,
         profile?.attributes as never,
-        Date.parse(String(score.updatedAt)),
+        Date.parse(scoreOf(score).updatedAt),
       );
       if (Math.abs(full.score.score - Number(score.score)) > 1e-9) return undefined;
     }

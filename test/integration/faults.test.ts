@@ -9,7 +9,7 @@ import { scoreStreamHandler } from '../../shared/scoring/stream.ts';
 import { documentClient } from '../../shared/store/dynamo.ts';
 import { LeadDirectory } from '../../shared/store/leads.ts';
 import { Ledger } from '../../shared/store/ledger.ts';
-import { type ScoreItem, ScoreStore } from '../../shared/store/scores.ts';
+import { type ScoreItem, ScoreStore, scoreOf } from '../../shared/store/scores.ts';
 import { itemOfImage } from '../../shared/store/stream-image.ts';
 import { ACTIVITIES_TABLE, LEADS_TABLE } from '../../shared/store/tables.ts';
 import { syntheticLeads } from '../../shared/synthetic/generator.ts';
@@ -150,9 +150,10 @@ describe('faults on the stream path', () => {
     // Assess: every committed change's crossings were published, none lost to the failure; repeats share an id.
     const expectedIds = new Set(
       leadRecords.flatMap((r) => {
-        const after = itemOfImage<ScoreItem>(r.dynamodb!.NewImage!);
-        if (after.entity !== 'score') return [];
-        const before = r.dynamodb!.OldImage ? itemOfImage<ScoreItem>(r.dynamodb!.OldImage) : undefined;
+        const image = itemOfImage<Record<string, unknown>>(r.dynamodb!.NewImage!);
+        if (image.entity !== 'score') return [];
+        const after = scoreOf(image);
+        const before = r.dynamodb!.OldImage ? scoreOf(itemOfImage(r.dynamodb!.OldImage)) : undefined;
         return notificationsFor(model!, before, after).map((n) => n.id);
       }),
     );

@@ -11,7 +11,7 @@ import { documentClient } from '../../shared/store/dynamo.ts';
 import { FeedStore } from '../../shared/store/feed.ts';
 import { LeadDirectory } from '../../shared/store/leads.ts';
 import { Ledger } from '../../shared/store/ledger.ts';
-import { type ScoreItem, ScoreStore } from '../../shared/store/scores.ts';
+import { ScoreStore, scoreOf } from '../../shared/store/scores.ts';
 import { itemOfImage } from '../../shared/store/stream-image.ts';
 import { ACTIVITIES_TABLE, LEADS_TABLE } from '../../shared/store/tables.ts';
 import { syntheticLeads } from '../../shared/synthetic/generator.ts';
@@ -54,9 +54,10 @@ beforeAll(async () => {
 function expectedNotifications(records: DynamoDBRecord[]): Map<string, Notification> {
   return new Map(
     records.flatMap((r) => {
-      const after = itemOfImage<ScoreItem>(r.dynamodb!.NewImage!);
-      if (after.entity !== 'score') return [];
-      const before = r.dynamodb!.OldImage ? itemOfImage<ScoreItem>(r.dynamodb!.OldImage) : undefined;
+      const image = itemOfImage<Record<string, unknown>>(r.dynamodb!.NewImage!);
+      if (image.entity !== 'score') return [];
+      const after = scoreOf(image);
+      const before = r.dynamodb!.OldImage ? scoreOf(itemOfImage(r.dynamodb!.OldImage)) : undefined;
       return notificationsFor(model!, before, after).map((n) => [n.id, n] as const);
     }),
   );
@@ -124,7 +125,7 @@ describe('notifications published in batches', () => {
   it("publishes a lead's crossing before its erasure in the same batch clears the feed, which keeps nothing of it", async () => {
     // Prepare: the stream's last change with a notification, then its lead erased (its score replaced by a marker).
     const last = leadRecords.findLast((r) => expectedNotifications([r]).size > 0)!;
-    const scored = itemOfImage<ScoreItem>(last.dynamodb!.NewImage!);
+    const scored = scoreOf(itemOfImage(last.dynamodb!.NewImage!));
     const announced = [...expectedNotifications([last]).keys()];
     await client.send(
       new PutCommand({
