@@ -1,5 +1,9 @@
 import * as z from 'zod';
+import { stateReach } from '../shared/engine/index.ts';
 import { loadModels } from '../shared/models.ts';
+
+const DAY_MS = 86_400_000;
+
 import { STAGE_PATTERN } from '../shared/names.ts';
 
 /** CloudWatch Logs accepts these retention periods only. */
@@ -145,10 +149,18 @@ export function stackConfig(context: (key: string) => unknown): StackConfig {
     throw new StackConfigError(
       'invalid Leadscore configuration: pixelWebAclArn: a web ACL attaches to the CloudFront distribution; set pixelEndpoint: cloudfront',
     );
+  let models: ReturnType<typeof loadModels>;
   try {
-    loadModels(parsed.data.models.join(','));
+    models = loadModels(parsed.data.models.join(','));
   } catch (error) {
     throw new StackConfigError(`invalid Leadscore configuration: models: ${(error as Error).message}`);
+  }
+  for (const model of models) {
+    const needed = Math.ceil(stateReach(model) / DAY_MS);
+    if (parsed.data.activityRetentionDays < needed)
+      throw new StackConfigError(
+        `invalid Leadscore configuration: activityRetentionDays: ${parsed.data.activityRetentionDays} is shorter than model "${model.id}" looks back (${needed} days: its horizon, limits and windows); a score rebuilt from a shorter ledger would forget activities it still counts`,
+      );
   }
   return parsed.data;
 }

@@ -28,5 +28,6 @@ export {
   type LeadState,
   MAX_ENTRIES,
   needsLedger,
+  stateReach,
   UNKNOWN_EVENT,
 } from './state.ts';

@@ -35,9 +35,11 @@ export interface LeadState {
 }
 
 /**
- * A stored state keeps at most this many entries (the latest), so a runaway lead (an unflagged bot) cannot grow
- * its item without bound. This is the one place where compaction is not exact: a lead past it forgets its oldest
- * scoring activities at its next write. Real leads stay far below it (see the engine benchmark's state sizes).
+ * A stored state keeps at most this many entries (the latest of those compaction keeps), so a runaway lead (an
+ * unflagged bot) cannot grow its item without bound. This is the one place where compaction is not exact: a lead
+ * that needs more forgets its oldest at its next write. Real leads stay far below it (see the engine benchmark's
+ * state sizes). The cap comes after compaction, so a state rebuilt from a long ledger keeps what the stream's
+ * state would, not merely its latest activities.
  */
 export const MAX_ENTRIES = 2048;
 
@@ -155,7 +157,7 @@ export function compactState(model: CompiledModel, state: LeadState, now: number
   const edge = now - model.horizon;
   const keepFrom = keepBoundaries(model, edge);
   const limits = new LimitCounter(model.rules.length);
-  const entries = state.entries.slice(Math.max(0, state.entries.length - MAX_ENTRIES));
+  const entries = state.entries;
   const needed = new Uint8Array(entries.length);
   const windowed = new Set<ScoringRule>();
   for (let i = 0; i < entries.length; i++) {
@@ -172,7 +174,11 @@ export function compactState(model: CompiledModel, state: LeadState, now: number
   }
   for (const rule of windowed)
     windowNeeds(rule, entries, keepFrom[rule.index]!, firingFrom(rule, edge), needed);
-  return { entries: entries.filter((_, i) => needed[i] === 1), lastActivityAt: state.lastActivityAt };
+  const kept = entries.filter((_, i) => needed[i] === 1);
+  return {
+    entries: kept.slice(Math.max(0, kept.length - MAX_ENTRIES)),
+    lastActivityAt: state.lastActivityAt,
+  };
 }
 
 /**
@@ -239,6 +245,19 @@ function windowNeeds(
     }
     start = end;
   }
+}
+
+/**
+ * How far back a state can still need an activity: the horizon, plus the longest a rule's (or combination's) limit
+ * bucket and window reach behind it (keepBoundaries). A ledger kept shorter than this could not rebuild a state.
+ */
+export function stateReach(model: CompiledModel): number {
+  let reach = 0;
+  for (const rule of [...model.rules, ...model.combos]) {
+    if (!rule) continue;
+    reach = Math.max(reach, (rule.limit?.per ?? 0) + (rule.window?.within ?? rule.within ?? 0));
+  }
+  return model.horizon + reach;
 }
 
 /** The start of the earliest limit bucket whose firings can still count at `now` or later (edge = now - horizon). */

@@ -153,7 +153,8 @@ async function scoreLead(
           : undefined;
       if (rebuild) {
         count(`score.rebuilt-for-${rebuild}`);
-        ledger ??= parts.ledger.activitiesOf({ kind: 'lead', id: leadId });
+        // Strongly: an activity the stored state holds must be in what replaces it.
+        ledger ??= parts.ledger.activitiesOf({ kind: 'lead', id: leadId }, true);
         rebuilt = { state: buildState(model, await ledger), for: rebuild };
       }
       const write = scoreActivities(model, leadId, context.attributes, stored, activities, now, rebuilt);

@@ -78,7 +78,11 @@ export class Ledger {
     }
   }
 
-  async activitiesOf(subject: Subject): Promise<LedgerItem[]> {
+  /**
+   * A subject's whole ledger. `consistent`: read strongly (twice the read units), so that every activity recorded
+   * before the read is in it: what a state rebuilt to stand for the lead's ledger needs.
+   */
+  async activitiesOf(subject: Subject, consistent = false): Promise<LedgerItem[]> {
     const items: LedgerItem[] = [];
     const pages = paginateQuery(
       { client: this.client },
@@ -86,6 +90,7 @@ export class Ledger {
         TableName: this.tables.activities,
         KeyConditionExpression: 'pk = :pk',
         ExpressionAttributeValues: { ':pk': keys.subject(subject) },
+        ConsistentRead: consistent,
       },
     );
     for await (const page of pages) items.push(...((page.Items ?? []) as LedgerItem[]));

@@ -387,6 +387,11 @@ describe('tracking endpoint (pixelEndpoint)', () => {
       },
       /pixelWebAclArn: must be a CloudFront-scope/,
     ],
+    // The default model looks back 180 days: its 90-day horizon, and e-mail opens counted once per 90-day bucket.
+    [
+      { activityRetentionDays: 179 },
+      /activityRetentionDays: 179 is shorter than model "default" looks back \(180 days/,
+    ],
   ])('%j fails synth naming the field', (context, message) => {
     expect(() => stackConfig((k) => (context as Record<string, unknown>)[k])).toThrow(message);
   });

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { buildState } from '../../../shared/engine/full.ts';
-import { applyActivity, decodeState, encodeState, needsLedger } from '../../../shared/engine/index.ts';
+import {
+  applyActivity,
+  compactState,
+  decodeState,
+  encodeState,
+  MAX_ENTRIES,
+  needsLedger,
+} from '../../../shared/engine/index.ts';
 import { activity, HOUR, makeModel, T0 } from '../../helpers/engine.ts';
 
 const model = makeModel({
@@ -39,5 +46,28 @@ describe('an instant whose event the stored state did not keep', () => {
     expect(applyActivity(model, state, shared[0]!)).toBe(false);
     expect(applyActivity(model, state, { ...shared[0]!, eventId: 'third' })).toBe(true);
     expect(state.entries.filter((e) => e.t === T0 + HOUR)).toHaveLength(3);
+  });
+});
+
+describe('a state rebuilt from a long ledger', () => {
+  it('keeps what compaction needs, though the ledger holds more activities than a state may', () => {
+    // Prepare: a webinar 60 days ago, then 2,100 page views a minute apart, of which a page view a day counts.
+    const limited = makeModel({
+      horizon: '90d',
+      rules: [
+        { id: 'pv', group: 'g', points: 1, when: { type: 'page_view' }, limit: { times: 1, per: '1d' } },
+        { id: 'webinar', group: 'g', points: 12, when: { type: 'webinar_attended' } },
+      ],
+    });
+    const webinar = activity('webinar_attended', T0 - 60 * 24 * HOUR);
+    const views = Array.from({ length: 2100 }, (_, i) => activity('page_view', T0 - 40 * HOUR + i * 60_000));
+
+    // Act
+    const compacted = compactState(limited, buildState(limited, [webinar, ...views]), T0);
+
+    // Assess: the webinar and one view a day stay; nothing was cut before compaction decided.
+    expect(compacted.entries.length).toBeLessThan(MAX_ENTRIES);
+    expect(compacted.entries[0]!.t).toBe(T0 - 60 * 24 * HOUR);
+    expect(compacted.entries).toHaveLength(1 + 2); // the views span two days
   });
 });
