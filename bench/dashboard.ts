@@ -210,7 +210,7 @@ async function seed(client: ReturnType<typeof documentClient>, table: string) {
     })
     .slice(0, LEADS);
   const written = new Set(items.map((i) => scoreOf(i).leadId));
-  // And each lead's search terms, as index-search writes them from its profile.
+  // And each lead's search terms, as follow-profiles writes them from its profile.
   const terms = drawn
     .filter((l) => written.has(l.profile.leadId))
     .flatMap((l) =>

@@ -12,9 +12,9 @@ export const runReindex: Command = {
   --stage    act on the deployed stack of this stage (its tables, with your AWS credentials)
              instead of the local runtime of this checkout
 
-The index-search function keeps each lead's search terms as its profile changes. Profiles written
+The follow-profiles function keeps each lead's search terms as its profile changes. Profiles written
 before a stage had it are found by the list's search only once they change: this marks every profile
-(its indexedAt), and index-search rebuilds each one's terms from the stream, in order with any other
+(its indexedAt), and follow-profiles rebuilds each one's terms from the stream, in order with any other
 change, so a profile changed or erased meanwhile is indexed as it is, not as it was. Repeating it is
 harmless. Leads without a profile are found by their id once they are scored again. Progress goes to
 stderr; the terms follow within seconds.`,
@@ -57,7 +57,7 @@ stderr; the terms follow within seconds.`,
       process.stderr.write(`  ${profiles} profiles marked\n`);
     }
     target.client.destroy();
-    console.log(`reindex (${target.where}): ${profiles} profiles marked for index-search`);
+    console.log(`reindex (${target.where}): ${profiles} profiles marked for follow-profiles`);
     return 0;
   },
 };

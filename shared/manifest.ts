@@ -341,35 +341,21 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     systemLogLevel: 'WARN',
   },
   {
-    handler: 'refit-scores',
+    // A profile's every change, its removal too (an erasure, a merge's loser), which has no new image: refits the
+    // lead's scores and moves its search terms. One consumer for both: DynamoDB Streams throttles a shard that more
+    // than two read at once, and notify-crossings is the other.
+    handler: 'follow-profiles',
     trigger: {
       kind: 'stream',
       consumer: {
         table: 'leads',
         batchSize: 50,
         ...RELIABLE,
-        filters: [{ eventName: ['INSERT', 'MODIFY'], newImageEntity: ['profile'] }],
-      },
-    },
-    uses: { leads: { actions: ['GetItem', 'Query', 'PutItem'] } },
-    memoryMb: 512,
-    timeoutSeconds: 60,
-    systemLogLevel: 'WARN',
-  },
-  {
-    handler: 'index-search',
-    trigger: {
-      kind: 'stream',
-      consumer: {
-        table: 'leads',
-        batchSize: 100,
-        ...RELIABLE,
-        // A profile's every change, its removal too (an erasure, a merge's loser), which has no new image.
         filters: [{ sortKey: [PROFILE_SORT_KEY] }],
       },
     },
-    uses: { leads: { actions: ['GetItem', 'BatchWriteItem'] } },
-    memoryMb: 256,
+    uses: { leads: { actions: ['GetItem', 'Query', 'PutItem', 'BatchWriteItem'] } },
+    memoryMb: 512,
     timeoutSeconds: 60,
     systemLogLevel: 'WARN',
   },

@@ -119,7 +119,7 @@ async function scoreLead(
   for (let attempt = 0; ; attempt++) {
     // Scores and profile eventually consistent the first time (every write below is conditional on the revision
     // read), strongly after a conflict, and for a lead with no score yet: its first score's fit comes from this
-    // profile read, and refit-scores only refits scores that exist. A stale profile of a scored lead is refitted
+    // profile read, and follow-profiles only refits scores that exist. A stale profile of a scored lead is refitted
     // there, as it reacts to the change.
     const ids = parts.models.map((m) => m.id);
     let context = await parts.scores.context(leadId, ids, attempt > 0 ? 'strong' : 'scoring');

@@ -84,7 +84,7 @@ export const keys = {
   searchTerm(term: string, leadId: string): Key {
     return { pk: keys.searchPartition(term), sk: `${term}#${leadId}` };
   },
-  /** The list of a lead's search terms: what index-search last wrote, so that whatever it wrote can be removed. */
+  /** The list of a lead's search terms: what follow-profiles last wrote, so that whatever it wrote can be removed. */
   searchTerms(leadId: string): Key {
     return { pk: `LEAD#${leadId}`, sk: 'TERMS' };
   },

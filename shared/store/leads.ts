@@ -419,7 +419,7 @@ export class LeadDirectory {
     );
     const gone = items.filter((i) => !i.sk.startsWith('SCORE#'));
     // The search terms, which live outside the lead's partition: those its list names and those its profile gives.
-    // index-search removes them too, from the stream; this does not wait for it, nor depend on it.
+    // follow-profiles removes them too, from the stream; this does not wait for it, nor depend on it.
     const terms = new Map<string, Key>();
     for (const item of items) {
       const id = String(item.pk).slice('LEAD#'.length);

@@ -1,4 +1,10 @@
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { labelOf, searchTermsOf } from '../domain/label.ts';
+import type { Attributes } from '../domain/profile.ts';
+
+/** What the index reads of a profile. */
+type Profile = { attributes?: Attributes | undefined };
+
 import { batchWrite } from './batch.ts';
 import type { TableNames } from './dynamo.ts';
 import { keys } from './keys.ts';
@@ -10,7 +16,7 @@ export function searchTermItem(term: string, leadId: string): Record<string, unk
 
 /**
  * The list's search index: an item per term of each lead (shared/domain/label.ts searchTermsOf), kept by
- * index-search from the leads stream, and beside the lead a list of the terms it wrote (so an erasure finds them).
+ * follow-profiles from the leads stream, and beside the lead a list of the terms it wrote (so an erasure finds them).
  * A search reads the terms that start with what was typed, in term order.
  */
 export class SearchIndex {
@@ -58,7 +64,23 @@ export class SearchIndex {
     return { leadIds: found, more: false };
   }
 
-  /** The terms the lead's list says index-search wrote for it (strongly consistent: a rewrite follows). */
+  /**
+   * A lead's profile changed from `before` to `after` (either absent: written, or removed): its terms move to what
+   * `after` gives. What was written before is read from the lead's list as well as `before`, so a change the stream
+   * gave up on is mended by the next.
+   */
+  async follow(
+    leadId: string,
+    before: Profile | undefined,
+    after: Profile | undefined,
+  ): Promise<{ deleted: number }> {
+    const terms = (profile: Profile | undefined) =>
+      profile ? searchTermsOf(leadId, labelOf(profile.attributes)) : [];
+    const listed = await this.termsOf(leadId);
+    return this.rewrite(leadId, [...listed, ...terms(before)], terms(after));
+  }
+
+  /** The terms the lead's list says follow-profiles wrote for it (strongly consistent: a rewrite follows). */
   async termsOf(leadId: string): Promise<string[]> {
     const out = await this.client.send(
       new GetCommand({ TableName: this.tables.leads, Key: keys.searchTerms(leadId), ConsistentRead: true }),

@@ -432,7 +432,7 @@ describe('the deployed artifacts', () => {
         return score?.email === `${lead}@acme.test` ? score : undefined;
       },
       STREAM_MS,
-      lastError('refit-scores'),
+      lastError('follow-profiles'),
     );
     await until(
       async () => {
@@ -440,7 +440,7 @@ describe('the deployed artifacts', () => {
         return found.leads.some((l: { leadId: string }) => l.leadId === lead) ? found : undefined;
       },
       STREAM_MS,
-      lastError('index-search'),
+      lastError('follow-profiles'),
     );
 
     // Act: the erase answers at once; its job, on the bundled worker, deletes the ledger.

@@ -182,8 +182,8 @@ describe('leadscore against the running local runtime', () => {
     // Act
     const { stdout } = await leadscore('reindex');
 
-    // Assess: every profile marked; index-search rebuilds the terms from the stream.
-    expect(stdout).toMatch(/^reindex \(http:\S+\): [1-9]\d* profiles marked for index-search$/m);
+    // Assess: every profile marked; follow-profiles rebuilds the terms from the stream.
+    expect(stdout).toMatch(/^reindex \(http:\S+\): [1-9]\d* profiles marked for follow-profiles$/m);
     await until(async () => ((await found()).includes(lead) ? true : undefined));
     expect((await indexed()).length).toBe(terms.length);
   });

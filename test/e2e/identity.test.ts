@@ -51,7 +51,7 @@ describe('identity as one graph', () => {
     // Assess
     expect(await merged.json()).toMatchObject({ leadId: a, aliased: b, movedActivities: 1 });
     expect(await itemsUnder('activities', `LEAD#${b}`)).toEqual([]);
-    // Only the marker: its search terms' list goes as index-search reads the marker from the stream.
+    // Only the marker: its search terms' list goes as follow-profiles reads the marker from the stream.
     const left = await until(async () => {
       const items = await itemsUnder('leads', `LEAD#${b}`);
       return items.some((i) => i.entity === 'searchTerms') ? undefined : items;

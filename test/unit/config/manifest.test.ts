@@ -28,11 +28,15 @@ describe('the function manifest', () => {
       { method: 'GET', path: '/p.gif', auth: false, handler: 'pixel' },
     ]);
     expect(STREAM_CONSUMERS.map((c) => c.handler).sort()).toEqual([
-      'index-search',
+      'follow-profiles',
       'notify-crossings',
-      'refit-scores',
       'score-activities',
     ]);
+  });
+
+  it('reads no stream with more than two consumers, which DynamoDB Streams would throttle', () => {
+    for (const table of ['activities', 'leads'])
+      expect(STREAM_CONSUMERS.filter((c) => c.table === table).length, table).toBeLessThanOrEqual(2);
   });
 });
 
