@@ -1,10 +1,9 @@
 import * as z from 'zod';
 import { stateReach } from '../shared/engine/index.ts';
 import { loadModels } from '../shared/models.ts';
+import { STAGE_PATTERN } from '../shared/names.ts';
 
 const DAY_MS = 86_400_000;
-
-import { STAGE_PATTERN } from '../shared/names.ts';
 
 /** CloudWatch Logs accepts these retention periods only. */
 const LOG_RETENTION_DAYS = [

@@ -59,7 +59,7 @@ export function notifyStreamHandler(parts: {
       return [];
     }
     if (item.entity !== 'score') return [];
-    const after = scoreOf(item as unknown as Record<string, unknown>);
+    const after = scoreOf(item);
     const model = models.get(after.model);
     if (!model) {
       count('notify.unknown-model');

@@ -458,7 +458,7 @@ export function storedScore(item: ScoreItem): Record<string, unknown> {
  * A score item as the table or a stream image gives it: in storedScore's form, or whole as it was stored before
  * (DynamoDB hands binary back as Uint8Array already).
  */
-export function scoreOf(stored: Record<string, unknown>): ScoreItem {
+export function scoreOf(stored: object): ScoreItem {
   const item = stored as unknown as ScoreItem;
   const key = scoreKeyOf(item);
   return {

@@ -1,13 +1,12 @@
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { labelOf, searchTermsOf } from '../domain/label.ts';
 import type { Attributes } from '../domain/profile.ts';
-
-/** What the index reads of a profile. */
-type Profile = { attributes?: Attributes | undefined };
-
 import { batchWrite } from './batch.ts';
 import type { TableNames } from './dynamo.ts';
 import { keys } from './keys.ts';
+
+/** What the index reads of a profile. */
+type Profile = { attributes?: Attributes | undefined };
 
 /** A search term item: small, in no index, and of no interest to any stream consumer. */
 export function searchTermItem(term: string, leadId: string): Record<string, unknown> {
