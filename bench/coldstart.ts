@@ -151,6 +151,7 @@ function coldStart(dir: string): Promise<{ init: number; total: number }> {
           AWS_SECRET_ACCESS_KEY: 'bench',
           ACTIVITIES_TABLE: 'activities',
           LEADS_TABLE: 'leads',
+          SEARCH_TABLE: 'search',
           // The value itself, so the pixel's start-up does not call Secrets Manager (there is no network here).
           SIGNING_SECRET: 'b'.repeat(64),
           TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:leadscore-bench-notifications',

@@ -9,6 +9,7 @@ import { batchWrite } from '../shared/store/batch.ts';
 import { documentClient } from '../shared/store/dynamo.ts';
 import { scoreOf, storedScore } from '../shared/store/scores.ts';
 import { searchTermItem } from '../shared/store/search.ts';
+import type { TableNames } from '../shared/store/tables.ts';
 import { syntheticLeads } from '../shared/synthetic/generator.ts';
 import { counters } from '../shared/telemetry.ts';
 import { launchChromium } from '../test/helpers/browser.ts';
@@ -36,7 +37,7 @@ export async function run(): Promise<void> {
   try {
     const client = documentClient(runtime.dynamodbEndpoint);
     const loading = Date.now();
-    const seeded = await seed(client, runtime.tables.leads);
+    const seeded = await seed(client, runtime.tables);
     console.log(
       `dashboard: ${fmt(seeded.scores)} scored leads and ${fmt(seeded.terms)} search terms written in ${((Date.now() - loading) / 1000).toFixed(0)} s`,
     );
@@ -189,7 +190,7 @@ export async function run(): Promise<void> {
  * synthetic traffic (some 1.5 GB at 100,000 leads) is garbage once it is written: the runtime's handlers share this
  * process, and a heap that size made collection pauses part of what the browser timed.
  */
-async function seed(client: ReturnType<typeof documentClient>, table: string) {
+async function seed(client: ReturnType<typeof documentClient>, tables: TableNames) {
   const [model] = loadModels('models/default.yaml');
   const now = Date.now();
   // Some synthetic leads never do anything: draw more, keep the first LEADS that have a score.
@@ -218,11 +219,8 @@ async function seed(client: ReturnType<typeof documentClient>, table: string) {
         searchTermItem(t, l.profile.leadId),
       ),
     );
-  await batchWrite(
-    client,
-    table,
-    [...items, ...terms].map((Item) => ({ PutRequest: { Item } })),
-    6,
-  );
+  const puts = (list: Record<string, unknown>[]) => list.map((Item) => ({ PutRequest: { Item } }));
+  await batchWrite(client, tables.leads, puts(items), 6);
+  await batchWrite(client, tables.search, puts(terms), 6);
   return { scores: items.length, terms: terms.length };
 }

@@ -12,7 +12,7 @@ import { batchWrite } from '../shared/store/batch.ts';
 import { documentClient } from '../shared/store/dynamo.ts';
 import { keys } from '../shared/store/keys.ts';
 import { type ScoreItem, ScoreStore, scoreOf, storedScore } from '../shared/store/scores.ts';
-import { ACTIVITIES_TABLE, LEADS_TABLE } from '../shared/store/tables.ts';
+import { namedTables } from '../shared/store/tables.ts';
 import { syntheticLeads } from '../shared/synthetic/generator.ts';
 import { counters } from '../shared/telemetry.ts';
 import { fmt, record } from './report.ts';
@@ -29,11 +29,8 @@ const DUE_SHARE = 0.1;
 export async function run(): Promise<void> {
   process.env.LEADSCORE_COUNT_CAPACITY = '1';
   const dynamodb = await startDynamoDbLocal({});
-  const tables = { activities: 'bench-activities', leads: 'bench-leads' };
-  await ensureTables(dynamodb.endpoint, [
-    { definition: ACTIVITIES_TABLE, name: tables.activities },
-    { definition: LEADS_TABLE, name: tables.leads },
-  ]);
+  const tables = { activities: 'bench-activities', leads: 'bench-leads', search: 'bench-search' };
+  await ensureTables(dynamodb.endpoint, namedTables(tables));
   Object.assign(process.env, {
     ACTIVITIES_TABLE: tables.activities,
     LEADS_TABLE: tables.leads,

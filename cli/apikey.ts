@@ -27,7 +27,10 @@ it cannot be shown again.`,
     if (positionals[0] !== 'create') throw new UsageError('the only action is "create"');
     // --table names a leads table directly (AWS credentials from the environment); else the runtime or a stage.
     const target = values.table
-      ? { tables: { activities: '', leads: values.table }, client: documentClient(undefined, values.region) }
+      ? {
+          tables: { activities: '', leads: values.table, search: '' },
+          client: documentClient(undefined, values.region),
+        }
       : targetOf({ dataDir: values['data-dir'], stage: values.stage, region: values.region });
     const client = target.client;
     const directory = new LeadDirectory(client, target.tables);

@@ -1,5 +1,6 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { functionName, STAGE_PATTERN, tableNames } from '../shared/names.ts';
+import type { TableNames } from '../shared/store/tables.ts';
 import { UsageError } from './main.ts';
 
 /**
@@ -10,7 +11,7 @@ import { UsageError } from './main.ts';
 export interface DeployedStack {
   stage: string;
   region: string | undefined;
-  tables: { activities: string; leads: string };
+  tables: TableNames;
   function(handler: string): string;
 }
 

@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { paginateScan, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { batchWrite } from '../shared/store/batch.ts';
 import { keys, PROFILE_SORT_KEY } from '../shared/store/keys.ts';
 import { parse } from './args.ts';
 import type { Command } from './main.ts';
@@ -17,7 +18,9 @@ before a stage had it are found by the list's search only once they change: this
 (its indexedAt), and follow-profiles rebuilds each one's terms from the stream, in order with any other
 change, so a profile changed or erased meanwhile is indexed as it is, not as it was. Repeating it is
 harmless. Leads without a profile are found by their id once they are scored again. Progress goes to
-stderr; the terms follow within seconds.`,
+stderr; the terms follow within seconds.
+
+A stage deployed before the search table had its terms in the leads table; this deletes those.`,
   async run(args) {
     const { values } = parse(args, {
       'data-dir': { type: 'string' },
@@ -27,17 +30,30 @@ stderr; the terms follow within seconds.`,
     const target = targetOf({ dataDir: values['data-dir'], stage: values.stage, region: values.region });
     const indexedAt = new Date().toISOString();
     let profiles = 0;
+    let legacy = 0;
     const pages = paginateScan(
       { client: target.client },
       {
         TableName: target.tables.leads,
-        FilterExpression: 'sk = :profile',
-        ExpressionAttributeValues: { ':profile': PROFILE_SORT_KEY },
-        ProjectionExpression: 'leadId',
+        FilterExpression: 'sk = :profile OR entity IN (:term, :terms)',
+        ExpressionAttributeValues: {
+          ':profile': PROFILE_SORT_KEY,
+          ':term': 'searchTerm',
+          ':terms': 'searchTerms',
+        },
+        ProjectionExpression: 'pk, sk, leadId',
       },
     );
     for await (const page of pages) {
-      for (const { leadId } of (page.Items ?? []) as { leadId: string }[]) {
+      const items = (page.Items ?? []) as { pk: string; sk: string; leadId: string }[];
+      const old = items.filter((i) => i.sk !== PROFILE_SORT_KEY);
+      await batchWrite(
+        target.client,
+        target.tables.leads,
+        old.map(({ pk, sk }) => ({ DeleteRequest: { Key: { pk, sk } } })),
+      );
+      legacy += old.length;
+      for (const { leadId } of items.filter((i) => i.sk === PROFILE_SORT_KEY)) {
         try {
           await target.client.send(
             new UpdateCommand({
@@ -57,7 +73,10 @@ stderr; the terms follow within seconds.`,
       process.stderr.write(`  ${profiles} profiles marked\n`);
     }
     target.client.destroy();
-    console.log(`reindex (${target.where}): ${profiles} profiles marked for follow-profiles`);
+    console.log(
+      `reindex (${target.where}): ${profiles} profiles marked for follow-profiles` +
+        (legacy > 0 ? `; ${legacy} search items removed from the leads table` : ''),
+    );
     return 0;
   },
 };

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { documentClient, type TableNames } from '../shared/store/dynamo.ts';
+import { documentClient } from '../shared/store/dynamo.ts';
+import type { TableNames } from '../shared/store/tables.ts';
 import { deployedStack } from './deployed.ts';
 import { localRuntime } from './local-state.ts';
 

@@ -59,6 +59,7 @@ export function bundledModels(paths: string[]): BundledModel[] {
 export interface Resources {
   activities: TableRef;
   leads: TableRef;
+  search: TableRef;
   activityRetentionDays: number;
   signingSecret: ISecret;
   notifications: ITopic;
@@ -178,6 +179,7 @@ export class LeadscoreFunction extends Construct {
     };
     if (uses.activities) table('ACTIVITIES_TABLE', resources.activities, uses.activities);
     if (uses.leads) table('LEADS_TABLE', resources.leads, uses.leads);
+    if (uses.search) table('SEARCH_TABLE', resources.search, uses.search);
     if (uses.activities || uses.leads)
       fn.addEnvironment('ACTIVITY_RETENTION_DAYS', String(resources.activityRetentionDays));
     if (uses.signingSecret) {

@@ -35,7 +35,7 @@ import { ASYNC_INVOKED, FUNCTIONS, functionTriggeredBy } from '../shared/manifes
 import { resourceName } from '../shared/names.ts';
 import { HTTP_DELIVERY_POLICY } from '../shared/notify/delivery.ts';
 import { scheduledDecay } from '../shared/scoring/schedule.ts';
-import { ACTIVITIES_TABLE, LEADS_TABLE } from '../shared/store/tables.ts';
+import { ACTIVITIES_TABLE, LEADS_TABLE, SEARCH_TABLE } from '../shared/store/tables.ts';
 import { STREAM_CONSUMERS } from '../shared/streams.ts';
 import { ACCESS_LOG_FIELDS } from './access-log.ts';
 import type { StackConfig } from './config.ts';
@@ -62,6 +62,7 @@ export class LeadscoreStack extends Stack {
 
     const activities = tableFrom(this, ACTIVITIES_TABLE, name('activities'), removalPolicy);
     const leads = tableFrom(this, LEADS_TABLE, name('leads'), removalPolicy);
+    const search = tableFrom(this, SEARCH_TABLE, name('search'), removalPolicy);
 
     const signingSecret = new Secret(this, 'SigningSecret', {
       secretName: name('signing-secret'),
@@ -99,6 +100,7 @@ export class LeadscoreStack extends Stack {
         tableArn: activities.tableArn,
       },
       leads: { definition: LEADS_TABLE, tableName: leads.tableName, tableArn: leads.tableArn },
+      search: { definition: SEARCH_TABLE, tableName: search.tableName, tableArn: search.tableArn },
       activityRetentionDays: config.activityRetentionDays,
       signingSecret,
       notifications,

@@ -10,7 +10,7 @@ import {
 import type { Construct } from 'constructs';
 import type { TableDefinition } from '../shared/store/tables.ts';
 
-/** A DynamoDB table from its shared definition: on demand, point-in-time recovery, encrypted, streamed. */
+/** A DynamoDB table from its shared definition: on demand, point-in-time recovery, encrypted, streamed if it says. */
 export function tableFrom(
   scope: Construct,
   definition: TableDefinition,
@@ -30,7 +30,7 @@ export function tableFrom(
     billing: Billing.onDemand(),
     pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
     encryption: TableEncryptionV2.awsManagedKey(),
-    dynamoStream: StreamViewType[definition.stream],
+    ...(definition.stream && { dynamoStream: StreamViewType[definition.stream] }),
     ...(definition.timeToLiveAttribute && { timeToLiveAttribute: definition.timeToLiveAttribute }),
     globalSecondaryIndexes: definition.indexes.map((index) => ({
       indexName: index.name,

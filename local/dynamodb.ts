@@ -112,7 +112,9 @@ export async function ensureTables(
               { AttributeName: definition.partitionKey.name, KeyType: 'HASH' },
               { AttributeName: definition.sortKey.name, KeyType: 'RANGE' },
             ],
-            StreamSpecification: { StreamEnabled: true, StreamViewType: definition.stream },
+            StreamSpecification: definition.stream
+              ? { StreamEnabled: true, StreamViewType: definition.stream }
+              : { StreamEnabled: false },
             ...(definition.indexes.length > 0 && {
               GlobalSecondaryIndexes: definition.indexes.map((index) => ({
                 IndexName: index.name,

@@ -92,7 +92,7 @@ console.log(`Leadscore is running (started in ${((Date.now() - started) / 1000).
   Notifications ${runtime.url}/local/notifications   (${subscriptions.length} subscriber(s); add one: POST /local/subscriptions)
   Decay        ${decayEveryMs === undefined ? 'nightly at 02:00 UTC' : `every ${values['decay-every']}`}; now: npx leadscore decay
   Lambda       ${runtime.url}/2015-03-31/functions/{name}/invocations   (failed async invocations: GET /local/async-failures)
-  DynamoDB     ${runtime.dynamodbEndpoint}   tables ${runtime.tables.activities}, ${runtime.tables.leads}
+  DynamoDB     ${runtime.dynamodbEndpoint}   tables ${Object.values(runtime.tables).join(', ')}
   Data         ${values['in-memory'] ? 'in memory (nothing is kept)' : (values['data-dir'] ?? '.data')}
 
   API key      ${runtime.apiKey}${runtime.apiKeyCreated ? (values['in-memory'] ? '   (new; gone when this stops)' : '   (new: kept in the data dir for the next start)') : ''}

@@ -17,7 +17,7 @@ import { scheduledDecay } from '../shared/scoring/schedule.ts';
 import { apiKeyFrom, hashApiKey, newApiKey } from '../shared/security/apikeys.ts';
 import { documentClient } from '../shared/store/dynamo.ts';
 import { LeadDirectory } from '../shared/store/leads.ts';
-import { ACTIVITIES_TABLE, LEADS_TABLE } from '../shared/store/tables.ts';
+import { namedTables, type TableNames } from '../shared/store/tables.ts';
 import { STREAM_CONSUMERS } from '../shared/streams.ts';
 import { counters } from '../shared/telemetry.ts';
 import { LOCAL_AWS } from './aws.ts';
@@ -68,7 +68,7 @@ export interface Runtime {
   apiKeyCreated: boolean;
   signingSecret: string;
   dynamodbEndpoint: string;
-  tables: { activities: string; leads: string };
+  tables: TableNames;
   topic: LocalTopic;
   failures: StreamFailure[];
   /** Records of asynchronous invocations that failed every attempt (the on-failure destinations' queues). */
@@ -85,7 +85,7 @@ export interface Runtime {
 export const RuntimeState = z.object({
   url: z.string(),
   dynamodbEndpoint: z.string(),
-  tables: z.object({ activities: z.string(), leads: z.string() }),
+  tables: z.object({ activities: z.string(), leads: z.string(), search: z.string() }),
   signingSecret: z.string(),
   /** The API key, for the CLI's calls to /local routes (the file is readable by its owner only). */
   apiKey: z.string(),
@@ -142,10 +142,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     dataDir: options.inMemory ? undefined : join(dataDir, 'dynamodb'),
   });
   const tables = tableNames(LOCAL_STAGE);
-  await ensureTables(dynamodb.endpoint, [
-    { definition: ACTIVITIES_TABLE, name: tables.activities },
-    { definition: LEADS_TABLE, name: tables.leads },
-  ]);
+  await ensureTables(dynamodb.endpoint, namedTables(tables));
 
   // The dashboard is static files, built once here (the stack builds them into its function's bundle).
   const dashboardDir = options.inMemory ? temporary('leadscore-dashboard-') : join(dataDir, 'dashboard');
@@ -164,6 +161,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     DASHBOARD_DIR: dashboardDir,
     ACTIVITIES_TABLE: tables.activities,
     LEADS_TABLE: tables.leads,
+    SEARCH_TABLE: tables.search,
     SIGNING_SECRET: signingSecret,
     DYNAMODB_ENDPOINT: dynamodb.endpoint,
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',

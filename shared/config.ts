@@ -13,6 +13,7 @@ if (process.env.AWS_LAMBDA_FUNCTION_NAME) z.config({ jitless: true });
 const Environment = z.object({
   ACTIVITIES_TABLE: z.string().min(3).optional(),
   LEADS_TABLE: z.string().min(3).optional(),
+  SEARCH_TABLE: z.string().min(3).optional(),
   /**
    * HMAC key for pixel tokens and redirect signatures, at least 32 characters: the value itself (local runtime,
    * tests), or the ARN of the Secrets Manager secret holding it (AWS). Only the pixel and the redirect need it.
@@ -74,6 +75,7 @@ function requirements(spec: FunctionSpec): [string[], string][] {
   return [
     ...(uses.activities ? [[['ACTIVITIES_TABLE'], 'the activity ledger'] as [string[], string]] : []),
     ...(uses.leads ? [[['LEADS_TABLE'], 'the leads table'] as [string[], string]] : []),
+    ...(uses.search ? [[['SEARCH_TABLE'], "the list's search index"] as [string[], string]] : []),
     ...(uses.signingSecret
       ? [[['SIGNING_SECRET_ARN', 'SIGNING_SECRET'], 'the pixel-token signing secret'] as [string[], string]]
       : []),

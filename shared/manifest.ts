@@ -43,6 +43,8 @@ export interface Uses {
   activities?: TableUse;
   /** Leads, scores, history, keys: LEADS_TABLE. */
   leads?: TableUse;
+  /** The list's search terms: SEARCH_TABLE. */
+  search?: TableUse;
   /** Reads the pixel-token signing secret: SIGNING_SECRET_ARN. */
   signingSecret?: true;
   /** Publishes threshold crossings: TOPIC_ARN. */
@@ -203,6 +205,8 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     uses: {
       activities: { actions: ['Query'] },
       leads: { actions: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'BatchWriteItem'] },
+      // The person's search terms go with the rest of it, without waiting for follow-profiles.
+      search: { actions: ['GetItem', 'BatchWriteItem'] },
       invokes: ['run-job'],
     },
     memoryMb: 512,
@@ -211,7 +215,10 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   {
     handler: 'list-leads',
     trigger: http(get('/v1/leads')),
-    uses: { leads: { actions: ['GetItem', 'BatchGetItem', 'Query'], indexes: ['rank'] } },
+    uses: {
+      leads: { actions: ['GetItem', 'BatchGetItem'], indexes: ['rank'] },
+      search: { actions: ['Query'] },
+    },
     memoryMb: 512,
     timeoutSeconds: 10,
   },
@@ -354,7 +361,10 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
         filters: [{ sortKey: [PROFILE_SORT_KEY] }],
       },
     },
-    uses: { leads: { actions: ['GetItem', 'Query', 'PutItem', 'BatchWriteItem'] } },
+    uses: {
+      leads: { actions: ['GetItem', 'Query', 'PutItem'] },
+      search: { actions: ['GetItem', 'BatchWriteItem'] },
+    },
     memoryMb: 512,
     timeoutSeconds: 60,
     systemLogLevel: 'WARN',
@@ -418,6 +428,7 @@ export function environmentOf(spec: FunctionSpec): string[] {
   return [
     ...(uses.activities ? ['ACTIVITIES_TABLE'] : []),
     ...(uses.leads ? ['LEADS_TABLE'] : []),
+    ...(uses.search ? ['SEARCH_TABLE'] : []),
     ...(uses.activities || uses.leads ? ['ACTIVITY_RETENTION_DAYS'] : []),
     ...(uses.signingSecret ? ['SIGNING_SECRET_ARN'] : []),
     ...(uses.notifications ? ['TOPIC_ARN'] : []),

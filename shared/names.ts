@@ -1,3 +1,5 @@
+import type { TableNames } from './store/tables.ts';
+
 /**
  * Names of what a deployment creates: every table, function, role, topic, queue and secret of a stage is
  * `leadscore-<stage>-<what>`, so an operator command needs only the stage. The stack, the CLI and the local
@@ -5,7 +7,7 @@
  */
 export const STAGE_PATTERN = /^[a-z][a-z0-9-]{0,20}$/;
 
-/** The stage the local runtime plays: its tables are leadscore-local-activities and leadscore-local-leads. */
+/** The stage the local runtime plays: its tables are leadscore-local-activities, -leads and -search. */
 export const LOCAL_STAGE = 'local';
 
 export function resourceName(stage: string, what: string): string {
@@ -16,6 +18,10 @@ export function functionName(stage: string, handler: string): string {
   return resourceName(stage, handler);
 }
 
-export function tableNames(stage: string): { activities: string; leads: string } {
-  return { activities: resourceName(stage, 'activities'), leads: resourceName(stage, 'leads') };
+export function tableNames(stage: string): TableNames {
+  return {
+    activities: resourceName(stage, 'activities'),
+    leads: resourceName(stage, 'leads'),
+    search: resourceName(stage, 'search'),
+  };
 }

@@ -1,8 +1,9 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type Config, loadConfig } from './config.ts';
-import { documentClient, type TableNames } from './store/dynamo.ts';
+import { documentClient } from './store/dynamo.ts';
 import { LeadDirectory } from './store/leads.ts';
 import { Ledger } from './store/ledger.ts';
+import type { TableNames } from './store/tables.ts';
 
 /** What a handler needs, built once per process from validated configuration (module scope in each handler). */
 export interface Wiring {
@@ -21,9 +22,10 @@ export interface Wiring {
 export function wire(handler: string, env: NodeJS.ProcessEnv = process.env): Wiring {
   const config = loadConfig(handler, env);
   const client = documentClient(config.DYNAMODB_ENDPOINT);
-  const tables = {
+  const tables: TableNames = {
     activities: config.ACTIVITIES_TABLE ?? 'unbound-ACTIVITIES_TABLE',
     leads: config.LEADS_TABLE ?? 'unbound-LEADS_TABLE',
+    search: config.SEARCH_TABLE ?? 'unbound-SEARCH_TABLE',
   };
   return {
     config,

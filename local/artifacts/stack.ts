@@ -4,7 +4,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { DynamoDBRecord } from 'aws-lambda';
-import { ACTIVITIES_TABLE, LEADS_TABLE } from '../../shared/store/tables.ts';
+import { TABLES, type TableNames } from '../../shared/store/tables.ts';
 import { type DynamoDbLocal, ensureTables, startDynamoDbLocal } from '../dynamodb.ts';
 import { type StreamFailure, StreamPoller } from '../streams.ts';
 import { startGateway } from './gateway.ts';
@@ -81,7 +81,7 @@ export class DeployedStack {
   readonly template: Template;
   readonly lambda: LambdaService;
   readonly signingSecret: string;
-  readonly tables: { activities: string; leads: string };
+  readonly tables: TableNames;
   readonly apiUrl: string;
   readonly dynamodbEndpoint: string;
 
@@ -91,7 +91,7 @@ export class DeployedStack {
     template: Template;
     lambda: LambdaService;
     signingSecret: string;
-    tables: { activities: string; leads: string };
+    tables: TableNames;
     apiUrl: string;
     dynamodbEndpoint: string;
     calls: AwsCall[];
@@ -133,13 +133,15 @@ export class DeployedStack {
     const dynamodb: DynamoDbLocal = await startDynamoDbLocal({});
     closers.push(() => dynamodb.stop());
     const tableNames = template.ofType('AWS::DynamoDB::GlobalTable').map(([id]) => template.nameOf(id));
-    const definitions = [ACTIVITIES_TABLE, LEADS_TABLE].map((definition) => {
+    const definitions = TABLES.map((definition) => {
       const name = tableNames.find((n) => n.endsWith(`-${definition.id}`));
       if (!name) throw new Error(`the template has no ${definition.id} table`);
       return { definition, name };
     });
     await ensureTables(dynamodb.endpoint, definitions);
-    const tables = { activities: definitions[0]!.name, leads: definitions[1]!.name };
+    const tables = Object.fromEntries(
+      definitions.map(({ definition, name }) => [definition.id, name]),
+    ) as TableNames;
 
     const signingSecret = randomBytes(48).toString('base64url');
     const functions = template.functions();

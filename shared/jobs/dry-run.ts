@@ -3,9 +3,9 @@ import * as z from 'zod';
 import { type CompiledModel, compileModel } from '../model/compile.ts';
 import { validateModel } from '../model/parse.ts';
 import { emptyReport, type RescoreReport, tallyDryRun } from '../scoring/rescore.ts';
-import type { TableNames } from '../store/dynamo.ts';
 import type { Ledger, LedgerItem } from '../store/ledger.ts';
 import type { ScoreStore } from '../store/scores.ts';
+import type { TableNames } from '../store/tables.ts';
 
 /** What POST /v1/models/dry-run hands the worker: the validated model document, as JSON text (any depth fits). */
 export const DryRunRequest = z.object({ model: z.string() });

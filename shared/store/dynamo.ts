@@ -29,11 +29,6 @@ export function documentClient(endpoint?: string, region?: string): DynamoDBDocu
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }
 
-export interface TableNames {
-  activities: string;
-  leads: string;
-}
-
 /**
  * Cost accounting for benchmarks (LEADSCORE_COUNT_CAPACITY=1): every read and write asks DynamoDB for the
  * capacity units it consumed, table and indexes. Writes are counted as dynamodb.writeUnits (and by operation,

@@ -1,6 +1,6 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { TableNames } from './dynamo.ts';
 import { keys } from './keys.ts';
+import type { TableNames } from './tables.ts';
 
 /** The last evaluation of each model, kept beside the leads so the API and the dashboard can show it. */
 export class EvaluationStore {

@@ -1,7 +1,7 @@
 import { type DynamoDBDocumentClient, PutCommand, paginateQuery, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Notification } from '../notify/notifications.ts';
 import { batchWrite } from './batch.ts';
-import type { TableNames } from './dynamo.ts';
+import type { TableNames } from './tables.ts';
 
 const HOUR = 3_600_000;
 /** How long the feed keeps a notification: the dashboard's live feed, not an archive (that is SNS's subscribers). */

@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { TableNames } from './dynamo.ts';
 import { keys } from './keys.ts';
+import type { TableNames } from './tables.ts';
 
 export type JobKind = 'dry-run' | 'erase';
 export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed';

@@ -57,7 +57,7 @@ export const keys = {
   },
   /**
    * What scoring reads of a lead in one Query: its profile and every score, from PROFILE to the last SCORE# key.
-   * Nothing else under a lead sorts between them (ALIASOF#, HIST#, OUTCOME# sort before PROFILE, TERMS after).
+   * Nothing else under a lead sorts between them (ALIASOF#, HIST#, OUTCOME# sort before PROFILE).
    */
   scoringContext(leadId: string): { pk: string; from: string; to: string } {
     return { pk: keys.lead(leadId), from: keys.profile(leadId).sk, to: `${keys.score(leadId, '').sk}\uffff` };
@@ -78,13 +78,17 @@ export const keys = {
     return { pk: `LEAD#${leadId}`, sk: `HIST#${at}#${model}#${String(rev).padStart(8, '0')}` };
   },
   /**
-   * A search term of a lead: partitioned by the term's first character, sorted by the term, so the leads whose
-   * terms start with a prefix are one Query (begins_with). Terms hold no "#" (shared/domain/label.ts).
+   * A search term of a lead, in the search table: partitioned by the term's first character, sorted by the term,
+   * so the leads whose terms start with a prefix are one Query (begins_with). Terms hold no "#" (shared/domain/label.ts).
    */
   searchTerm(term: string, leadId: string): Key {
     return { pk: keys.searchPartition(term), sk: `${term}#${leadId}` };
   },
-  /** The list of a lead's search terms: what follow-profiles last wrote, so that whatever it wrote can be removed. */
+  /**
+   * The list of a lead's search terms, in the search table: what follow-profiles last wrote, so that whatever it
+   * wrote can be removed. (Stages deployed before the search table kept both in the leads table: `leadscore
+   * reindex` removes those.)
+   */
   searchTerms(leadId: string): Key {
     return { pk: `LEAD#${leadId}`, sk: 'TERMS' };
   },

@@ -6,13 +6,13 @@ import {
   QueryCommand,
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { labelOf, searchTermsOf } from '../domain/label.ts';
 import type { Attributes } from '../domain/profile.ts';
 import { batchWrite } from './batch.ts';
-import type { TableNames } from './dynamo.ts';
 import { IdentityConflict, LeadErased, LeadMoved, OutcomeConflict, UnknownLead } from './errors.ts';
 import { resolveSubjects } from './identity.ts';
 import { type Key, keys, type Subject } from './keys.ts';
+import { SearchIndex } from './search.ts';
+import type { TableNames } from './tables.ts';
 import { cancellationReasons } from './transactions.ts';
 
 export interface ProfileItem {
@@ -418,20 +418,14 @@ export class LeadDirectory {
       ),
     );
     const gone = items.filter((i) => !i.sk.startsWith('SCORE#'));
-    // The search terms, which live outside the lead's partition: those its list names and those its profile gives.
+    await this.delete([...gone, ...[...aliases.values()].map((a) => keys.alias(a))]);
+    // The search terms, in their own table: those each lead's list names and those its profile gives.
     // follow-profiles removes them too, from the stream; this does not wait for it, nor depend on it.
-    const terms = new Map<string, Key>();
-    for (const item of items) {
-      const id = String(item.pk).slice('LEAD#'.length);
-      const named =
-        item.entity === 'searchTerms'
-          ? ((item as unknown as { terms: string[] }).terms ?? [])
-          : item.entity === 'profile'
-            ? searchTermsOf(id, labelOf((item as unknown as ProfileItem).attributes))
-            : [];
-      for (const t of named) terms.set(`${t}#${id}`, keys.searchTerm(t, id));
+    const index = new SearchIndex(this.client, this.tables);
+    for (const { id } of people) {
+      const profile = gone.find((i) => i.entity === 'profile' && i.pk === keys.lead(id));
+      await index.follow(id, profile as unknown as ProfileItem | undefined, undefined);
     }
-    await this.delete([...gone, ...[...aliases.values()].map((a) => keys.alias(a)), ...terms.values()]);
     const sweep = [...aliases.values()];
     if (leadId !== target) sweep.push({ kind: 'lead', id: target });
     return { items: gone.length, aliases: sweep };

@@ -8,10 +8,10 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { LedgerActivity } from '../domain/activity.ts';
 import { batchWrite } from './batch.ts';
-import type { TableNames } from './dynamo.ts';
 import { LeadErased } from './errors.ts';
 import { type Resolution, resolveSubjects } from './identity.ts';
 import { keys, type Subject } from './keys.ts';
+import type { TableNames } from './tables.ts';
 import { cancellationReasons } from './transactions.ts';
 
 export type Source = 'pixel' | 'redirect' | 'api' | 'bus' | 'identify' | 'import';

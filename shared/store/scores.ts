@@ -9,8 +9,8 @@ import {
 import type { Attributes } from '../domain/profile.ts';
 import { stateFingerprint } from '../engine/codec.ts';
 import { batchGet, batchWrite } from './batch.ts';
-import type { TableNames } from './dynamo.ts';
 import { type Key, keys, scoreKeyOf } from './keys.ts';
+import type { TableNames } from './tables.ts';
 
 /** Why a score changed: shown in score history and in notifications. */
 export interface Cause {

@@ -2,21 +2,21 @@ import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/
 import { labelOf, searchTermsOf } from '../domain/label.ts';
 import type { Attributes } from '../domain/profile.ts';
 import { batchWrite } from './batch.ts';
-import type { TableNames } from './dynamo.ts';
 import { keys } from './keys.ts';
+import type { TableNames } from './tables.ts';
 
 /** What the index reads of a profile. */
 type Profile = { attributes?: Attributes | undefined };
 
-/** A search term item: small, in no index, and of no interest to any stream consumer. */
+/** A search term item, in the search table (no stream, no index). */
 export function searchTermItem(term: string, leadId: string): Record<string, unknown> {
   return { ...keys.searchTerm(term, leadId), entity: 'searchTerm', leadId };
 }
 
 /**
- * The list's search index: an item per term of each lead (shared/domain/label.ts searchTermsOf), kept by
- * follow-profiles from the leads stream, and beside the lead a list of the terms it wrote (so an erasure finds them).
- * A search reads the terms that start with what was typed, in term order.
+ * The list's search index, in the search table: an item per term of each lead (shared/domain/label.ts
+ * searchTermsOf), kept by follow-profiles from the leads stream, and per lead a list of the terms written for it (so
+ * an erasure finds them). A search reads the terms that start with what was typed, in term order.
  */
 export class SearchIndex {
   private readonly client: DynamoDBDocumentClient;
@@ -37,7 +37,7 @@ export class SearchIndex {
     do {
       const out = await this.client.send(
         new QueryCommand({
-          TableName: this.tables.leads,
+          TableName: this.tables.search,
           // The same range as begins_with(sk, :prefix) (no character sorts after U+10FFFF in DynamoDB's UTF-8 byte
           // order), which DynamoDB Local reads some five times faster: 5 ms, not 30, among 60,000 terms.
           KeyConditionExpression: 'pk = :pk AND sk BETWEEN :prefix AND :end',
@@ -82,7 +82,7 @@ export class SearchIndex {
   /** The terms the lead's list says follow-profiles wrote for it (strongly consistent: a rewrite follows). */
   async termsOf(leadId: string): Promise<string[]> {
     const out = await this.client.send(
-      new GetCommand({ TableName: this.tables.leads, Key: keys.searchTerms(leadId), ConsistentRead: true }),
+      new GetCommand({ TableName: this.tables.search, Key: keys.searchTerms(leadId), ConsistentRead: true }),
     );
     return (out.Item?.terms as string[] | undefined) ?? [];
   }
@@ -96,21 +96,22 @@ export class SearchIndex {
   async rewrite(leadId: string, before: string[], after: string[]): Promise<{ deleted: number }> {
     const keep = new Set(after);
     const gone = [...new Set(before)].filter((t) => !keep.has(t));
+    if (keep.size === 0 && gone.length === 0) return { deleted: 0 };
     const list = (terms: string[]) => ({
       PutRequest: {
         Item: { ...keys.searchTerms(leadId), entity: 'searchTerms', leadId, terms: terms.sort() },
       },
     });
-    if (keep.size > 0) await batchWrite(this.client, this.tables.leads, [list([...keep, ...gone])]);
-    await batchWrite(this.client, this.tables.leads, [
+    if (keep.size > 0) await batchWrite(this.client, this.tables.search, [list([...keep, ...gone])]);
+    await batchWrite(this.client, this.tables.search, [
       ...[...keep].map((t) => ({ PutRequest: { Item: searchTermItem(t, leadId) } })),
       ...gone.map((t) => ({ DeleteRequest: { Key: keys.searchTerm(t, leadId) } })),
     ]);
     if (keep.size === 0)
-      await batchWrite(this.client, this.tables.leads, [
+      await batchWrite(this.client, this.tables.search, [
         { DeleteRequest: { Key: keys.searchTerms(leadId) } },
       ]);
-    else if (gone.length > 0) await batchWrite(this.client, this.tables.leads, [list([...keep])]);
+    else if (gone.length > 0) await batchWrite(this.client, this.tables.search, [list([...keep])]);
     return { deleted: gone.length };
   }
 }

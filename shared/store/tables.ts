@@ -16,12 +16,18 @@ export interface IndexDefinition {
   include?: string[];
 }
 
+/** Logical names of the tables; the physical names are given per deployment (stage) or by the local runtime. */
+export type TableId = 'activities' | 'leads' | 'search';
+
+/** Each table's physical name in one deployment. */
+export type TableNames = Record<TableId, string>;
+
 export interface TableDefinition {
-  /** Logical name; the physical name is given per deployment (stage) or by the local runtime. */
-  id: 'activities' | 'leads';
+  id: TableId;
   partitionKey: KeyAttribute;
   sortKey: KeyAttribute;
-  stream: 'NEW_IMAGE' | 'NEW_AND_OLD_IMAGES';
+  /** What its stream carries; none: the table has no stream (nothing reacts to its writes). */
+  stream?: 'NEW_IMAGE' | 'NEW_AND_OLD_IMAGES';
   /** Attribute holding an epoch-seconds expiry; DynamoDB deletes the item some time after it. */
   timeToLiveAttribute?: string;
   /** Sparse: only items that carry an index's key attributes appear in it. */
@@ -78,4 +84,23 @@ export const LEADS_TABLE: TableDefinition = {
   ],
 };
 
-export const TABLES = [ACTIVITIES_TABLE, LEADS_TABLE] as const;
+/**
+ * The list's search index (shared/store/search.ts): an item per search term of each lead (FIND#<first character>,
+ * <term>#<lead>), and per lead the list of terms written for it (LEAD#<lead>, TERMS). Its own table, without a
+ * stream: follow-profiles rewrites about eight terms at every profile change, and nothing reacts to them, so on the
+ * leads stream they were only records for its two consumers to read past (and, in the busy benchmark, what made
+ * DynamoDB Local four times slower). No TTL and no index: a term goes when its profile changes or goes.
+ */
+export const SEARCH_TABLE: TableDefinition = {
+  id: 'search',
+  partitionKey: { name: 'pk', type: 'S' },
+  sortKey: { name: 'sk', type: 'S' },
+  indexes: [],
+};
+
+export const TABLES = [ACTIVITIES_TABLE, LEADS_TABLE, SEARCH_TABLE] as const;
+
+/** Every table with its physical name, as the local runtime and the integration tests create them. */
+export function namedTables(names: TableNames): { definition: TableDefinition; name: string }[] {
+  return TABLES.map((definition) => ({ definition, name: names[definition.id] }));
+}

@@ -7,10 +7,11 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { ensureTables } from '../../local/dynamodb.ts';
+import { tableNames } from '../../shared/names.ts';
 import { batchWrite } from '../../shared/store/batch.ts';
 import { documentClient } from '../../shared/store/dynamo.ts';
 import { Ledger } from '../../shared/store/ledger.ts';
-import { ACTIVITIES_TABLE, LEADS_TABLE } from '../../shared/store/tables.ts';
+import { namedTables } from '../../shared/store/tables.ts';
 import { syntheticLeads } from '../../shared/synthetic/generator.ts';
 import {
   api,
@@ -142,8 +143,8 @@ describe('leadscore against the running local runtime', () => {
   });
 
   it('reindex has the search terms of profiles that have none rebuilt', async () => {
-    // Prepare: a scored lead with a profile, found by search; then its terms and their list removed, as on a stage
-    // deployed before the search index.
+    // Prepare: a scored lead with a profile, found by search; then its terms and their list moved to the leads
+    // table, as on a stage deployed before the search table (or missing, as before the search index).
     const lead = uniqueId('reindex');
     const word = `yarrow${Date.now().toString(36)}`;
     await api('/v1/events', {
@@ -162,7 +163,7 @@ describe('leadscore against the running local runtime', () => {
       );
     await until(async () => ((await found()).includes(lead) ? true : undefined));
     const indexed = async () =>
-      (await itemsMentioning('leads', lead)).filter((i) => String(i.entity).startsWith('searchTerm'));
+      (await itemsMentioning('search', lead)).filter((i) => String(i.entity).startsWith('searchTerm'));
     const terms = await indexed();
     expect(terms.map((t) => `${t.entity} ${t.sk}`).sort()).toEqual(
       [
@@ -174,8 +175,13 @@ describe('leadscore against the running local runtime', () => {
     );
     await batchWrite(
       db,
-      runtime.tables.leads,
+      runtime.tables.search,
       terms.map((t) => ({ DeleteRequest: { Key: { pk: String(t.pk), sk: String(t.sk) } } })),
+    );
+    await batchWrite(
+      db,
+      runtime.tables.leads,
+      terms.map((Item) => ({ PutRequest: { Item } })),
     );
     expect(await found()).toEqual([]);
 
@@ -183,9 +189,14 @@ describe('leadscore against the running local runtime', () => {
     const { stdout } = await leadscore('reindex');
 
     // Assess: every profile marked; follow-profiles rebuilds the terms from the stream.
-    expect(stdout).toMatch(/^reindex \(http:\S+\): [1-9]\d* profiles marked for follow-profiles$/m);
+    expect(stdout).toMatch(
+      /^reindex \(http:\S+\): [1-9]\d* profiles marked for follow-profiles; [1-9]\d* search items removed from the leads table$/m,
+    );
     await until(async () => ((await found()).includes(lead) ? true : undefined));
     expect((await indexed()).length).toBe(terms.length);
+    expect(
+      (await itemsMentioning('leads', lead)).filter((i) => String(i.entity).startsWith('searchTerm')),
+    ).toEqual([]);
   });
 
   it('apikey create makes a key the API accepts', async () => {
@@ -247,11 +258,8 @@ describe('leadscore against a deployed stack (--stage)', () => {
 
   it("rescore --stage --dry-run replays the ledger in that stage's tables", async () => {
     const stage = `e2e${process.pid}`;
-    const tables = { activities: `leadscore-${stage}-activities`, leads: `leadscore-${stage}-leads` };
-    await ensureTables(runtime.dynamodbEndpoint, [
-      { definition: ACTIVITIES_TABLE, name: tables.activities },
-      { definition: LEADS_TABLE, name: tables.leads },
-    ]);
+    const tables = tableNames(stage);
+    await ensureTables(runtime.dynamodbEndpoint, namedTables(tables));
     const ledger = new Ledger(documentClient(runtime.dynamodbEndpoint), tables, 400);
     for (const id of ['a', 'b', 'c'])
       await ledger.record(
@@ -374,7 +382,7 @@ describe('backtesting and training from the command line', () => {
     await load();
     const items = async (table: 'activities' | 'leads') =>
       (await itemsUnder(table, `LEAD#${lead}`)).filter(
-        (i) => !['history', 'score', 'searchTerms'].includes(String(i.entity)),
+        (i) => !['history', 'score'].includes(String(i.entity)),
       );
     expect((await items('leads')).map((i) => i.entity).sort()).toEqual(['outcome', 'profile']);
     expect(await items('activities')).toHaveLength(5);

@@ -1,6 +1,7 @@
 import { QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
 import { documentClient } from '../../shared/store/dynamo.ts';
+import type { TableNames } from '../../shared/store/tables.ts';
 
 export const runtime = inject('runtime');
 export const db = documentClient(runtime.dynamodbEndpoint);
@@ -21,10 +22,7 @@ export function api(
 }
 
 /** Every item under one partition key of a table, read straight from DynamoDB Local. */
-export async function itemsUnder(
-  table: 'activities' | 'leads',
-  pk: string,
-): Promise<Record<string, unknown>[]> {
+export async function itemsUnder(table: keyof TableNames, pk: string): Promise<Record<string, unknown>[]> {
   const out = await db.send(
     new QueryCommand({
       TableName: runtime.tables[table],
@@ -37,7 +35,7 @@ export async function itemsUnder(
 
 /** Items of a table whose attributes mention `text` anywhere: for proving that nothing of a lead is left. */
 export async function itemsMentioning(
-  table: 'activities' | 'leads',
+  table: keyof TableNames,
   text: string,
 ): Promise<Record<string, unknown>[]> {
   const found: Record<string, unknown>[] = [];

@@ -67,8 +67,10 @@ describe('tables', () => {
           { AttributeName: table.sortKey.name, KeyType: 'RANGE' },
         ],
         BillingMode: 'PAY_PER_REQUEST',
-        StreamSpecification: { StreamViewType: table.stream },
-        TimeToLiveSpecification: { AttributeName: table.timeToLiveAttribute, Enabled: true },
+        StreamSpecification: table.stream ? { StreamViewType: table.stream } : Match.absent(),
+        TimeToLiveSpecification: table.timeToLiveAttribute
+          ? { AttributeName: table.timeToLiveAttribute, Enabled: true }
+          : Match.absent(),
         SSESpecification: { SSEEnabled: true },
         Replicas: [
           Match.objectLike({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } }),
@@ -148,6 +150,7 @@ describe('functions', () => {
     for (const [table, grant] of [
       ['ActivitiesTable', spec.uses.activities],
       ['LeadsTable', spec.uses.leads],
+      ['SearchTable', spec.uses.search],
     ] as const) {
       if (!grant) continue;
       expected.set(table, new Set(grant.actions.map((a) => `dynamodb:${a}`)));
@@ -686,7 +689,7 @@ const isStreamAction = (a: string) =>
 /** "ActivitiesTable" for the table's ARN, "LeadsTable/index/rank" for an index's. */
 function resourceKey(resource: unknown): string {
   const text = JSON.stringify(resource);
-  const table = /"(ActivitiesTable|LeadsTable)[0-9A-F]{8}"/.exec(text)?.[1] ?? text;
+  const table = /"(ActivitiesTable|LeadsTable|SearchTable)[0-9A-F]{8}"/.exec(text)?.[1] ?? text;
   const index = /\/index\/([a-z]+)/.exec(text)?.[1];
   return index ? `${table}/index/${index}` : table;
 }

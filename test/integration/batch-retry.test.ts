@@ -6,12 +6,16 @@ import { recordActivities } from '../../shared/ingest/record.ts';
 import { documentClient } from '../../shared/store/dynamo.ts';
 import type { Subject } from '../../shared/store/keys.ts';
 import { Ledger, type Source } from '../../shared/store/ledger.ts';
-import { ACTIVITIES_TABLE, LEADS_TABLE } from '../../shared/store/tables.ts';
+import { namedTables } from '../../shared/store/tables.ts';
 import { runtime } from '../helpers/runtime.ts';
 
 // Tables of this test's own in the run's DynamoDB Local; the real ledger, with writes that fail on cue (as a
 // throttled or timed-out PutItem would), so DynamoDB itself is never mocked.
-const tables = { activities: `batch-activities-${process.pid}`, leads: `batch-leads-${process.pid}` };
+const tables = {
+  activities: `batch-activities-${process.pid}`,
+  leads: `batch-leads-${process.pid}`,
+  search: `batch-search-${process.pid}`,
+};
 const client = documentClient(runtime.dynamodbEndpoint);
 
 class FlakyLedger extends Ledger {
@@ -24,10 +28,7 @@ class FlakyLedger extends Ledger {
 }
 
 beforeAll(async () => {
-  await ensureTables(runtime.dynamodbEndpoint, [
-    { definition: ACTIVITIES_TABLE, name: tables.activities },
-    { definition: LEADS_TABLE, name: tables.leads },
-  ]);
+  await ensureTables(runtime.dynamodbEndpoint, namedTables(tables));
 });
 
 describe('a batch in which some writes fail', () => {

@@ -7,12 +7,16 @@ import { rescoreLeads } from '../../shared/scoring/rescore.ts';
 import { documentClient } from '../../shared/store/dynamo.ts';
 import { Ledger } from '../../shared/store/ledger.ts';
 import { ScoreStore } from '../../shared/store/scores.ts';
-import { ACTIVITIES_TABLE, LEADS_TABLE } from '../../shared/store/tables.ts';
+import { namedTables } from '../../shared/store/tables.ts';
 import { syntheticLeads } from '../../shared/synthetic/generator.ts';
 import { runtime } from '../helpers/runtime.ts';
 
 // Tables of this test's own: the leads' scores are written under the shipped model, then a proposal is replayed.
-const tables = { activities: `dryrun-activities-${process.pid}`, leads: `dryrun-leads-${process.pid}` };
+const tables = {
+  activities: `dryrun-activities-${process.pid}`,
+  leads: `dryrun-leads-${process.pid}`,
+  search: `dryrun-search-${process.pid}`,
+};
 const client = documentClient(runtime.dynamodbEndpoint);
 const ledger = new Ledger(client, tables, 400);
 const scores = new ScoreStore(client, tables);
@@ -32,10 +36,7 @@ const proposal = compileModel({
 });
 
 beforeAll(async () => {
-  await ensureTables(runtime.dynamodbEndpoint, [
-    { definition: ACTIVITIES_TABLE, name: tables.activities },
-    { definition: LEADS_TABLE, name: tables.leads },
-  ]);
+  await ensureTables(runtime.dynamodbEndpoint, namedTables(tables));
   for (const lead of leads)
     for (const activity of lead.activities)
       await ledger.record({ kind: 'lead', id: lead.profile.leadId }, activity, 'api', START);

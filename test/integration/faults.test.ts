@@ -11,7 +11,7 @@ import { LeadDirectory } from '../../shared/store/leads.ts';
 import { Ledger } from '../../shared/store/ledger.ts';
 import { type ScoreItem, ScoreStore, scoreOf } from '../../shared/store/scores.ts';
 import { itemOfImage } from '../../shared/store/stream-image.ts';
-import { ACTIVITIES_TABLE, LEADS_TABLE } from '../../shared/store/tables.ts';
+import { namedTables } from '../../shared/store/tables.ts';
 import { syntheticLeads } from '../../shared/synthetic/generator.ts';
 import { counters } from '../../shared/telemetry.ts';
 import { runtime } from '../helpers/runtime.ts';
@@ -19,7 +19,11 @@ import { deliver, readStream } from '../helpers/streams.ts';
 
 // Tables of this test's own in the run's DynamoDB Local: no poller reads them, so the test delivers their
 // streams itself, with faults, the way Lambda's event source mapping would.
-const tables = { activities: `fault-activities-${process.pid}`, leads: `fault-leads-${process.pid}` };
+const tables = {
+  activities: `fault-activities-${process.pid}`,
+  leads: `fault-leads-${process.pid}`,
+  search: `fault-search-${process.pid}`,
+};
 const client = documentClient(runtime.dynamodbEndpoint);
 const ledger = new Ledger(client, tables, 400);
 const store = new ScoreStore(client, tables);
@@ -32,10 +36,7 @@ const leads = [...syntheticLeads({ seed: 11, leads: 40, start: START, days: 21 }
 );
 
 beforeAll(async () => {
-  await ensureTables(runtime.dynamodbEndpoint, [
-    { definition: ACTIVITIES_TABLE, name: tables.activities },
-    { definition: LEADS_TABLE, name: tables.leads },
-  ]);
+  await ensureTables(runtime.dynamodbEndpoint, namedTables(tables));
   for (const lead of leads) {
     await directory.setAttributes(lead.profile.leadId, lead.profile.attributes, START);
     for (const activity of lead.activities)

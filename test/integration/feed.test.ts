@@ -3,11 +3,15 @@ import { ensureTables } from '../../local/dynamodb.ts';
 import type { Notification } from '../../shared/notify/notifications.ts';
 import { documentClient } from '../../shared/store/dynamo.ts';
 import { FeedStore } from '../../shared/store/feed.ts';
-import { ACTIVITIES_TABLE, LEADS_TABLE } from '../../shared/store/tables.ts';
+import { namedTables } from '../../shared/store/tables.ts';
 import { runtime } from '../helpers/runtime.ts';
 
 // Tables of this file's own in the run's DynamoDB Local.
-const tables = { activities: `feed-activities-${process.pid}`, leads: `feed-leads-${process.pid}` };
+const tables = {
+  activities: `feed-activities-${process.pid}`,
+  leads: `feed-leads-${process.pid}`,
+  search: `feed-search-${process.pid}`,
+};
 const feed = new FeedStore(documentClient(runtime.dynamodbEndpoint), tables);
 const NOW = Date.parse('2026-11-24T10:30:00.000Z');
 
@@ -29,10 +33,7 @@ const notification = (id: string, at: string): Notification => ({
 });
 
 beforeAll(async () => {
-  await ensureTables(runtime.dynamodbEndpoint, [
-    { definition: ACTIVITIES_TABLE, name: tables.activities },
-    { definition: LEADS_TABLE, name: tables.leads },
-  ]);
+  await ensureTables(runtime.dynamodbEndpoint, namedTables(tables));
 });
 
 describe('the live feed', () => {

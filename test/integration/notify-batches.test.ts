@@ -13,7 +13,7 @@ import { LeadDirectory } from '../../shared/store/leads.ts';
 import { Ledger } from '../../shared/store/ledger.ts';
 import { ScoreStore, scoreOf } from '../../shared/store/scores.ts';
 import { itemOfImage } from '../../shared/store/stream-image.ts';
-import { ACTIVITIES_TABLE, LEADS_TABLE } from '../../shared/store/tables.ts';
+import { namedTables } from '../../shared/store/tables.ts';
 import { syntheticLeads } from '../../shared/synthetic/generator.ts';
 import { runtime } from '../helpers/runtime.ts';
 import { snsEndpoint, TEST_TOPIC_ARN } from '../helpers/sns.ts';
@@ -21,7 +21,11 @@ import { deliver, readStream } from '../helpers/streams.ts';
 
 // Tables of this test's own in the run's DynamoDB Local, whose streams the test delivers itself, as Lambda would;
 // SNS is an endpoint of the test's own that fails the entries it is told to (test/helpers/sns.ts).
-const tables = { activities: `notify-activities-${process.pid}`, leads: `notify-leads-${process.pid}` };
+const tables = {
+  activities: `notify-activities-${process.pid}`,
+  leads: `notify-leads-${process.pid}`,
+  search: `notify-search-${process.pid}`,
+};
 const client = documentClient(runtime.dynamodbEndpoint);
 const ledger = new Ledger(client, tables, 400);
 const store = new ScoreStore(client, tables);
@@ -33,10 +37,7 @@ const context = { getRemainingTimeInMillis: () => 60_000 } as Context;
 let leadRecords: DynamoDBRecord[];
 
 beforeAll(async () => {
-  await ensureTables(runtime.dynamodbEndpoint, [
-    { definition: ACTIVITIES_TABLE, name: tables.activities },
-    { definition: LEADS_TABLE, name: tables.leads },
-  ]);
+  await ensureTables(runtime.dynamodbEndpoint, namedTables(tables));
   const directory = new LeadDirectory(client, tables);
   for (const lead of syntheticLeads({ seed: 23, leads: 60, start: START, days: 21 })) {
     await directory.setAttributes(lead.profile.leadId, lead.profile.attributes, START);

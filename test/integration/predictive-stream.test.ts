@@ -10,7 +10,7 @@ import { scoreStreamHandler } from '../../shared/scoring/stream.ts';
 import { documentClient } from '../../shared/store/dynamo.ts';
 import { Ledger } from '../../shared/store/ledger.ts';
 import { ScoreStore } from '../../shared/store/scores.ts';
-import { ACTIVITIES_TABLE, LEADS_TABLE } from '../../shared/store/tables.ts';
+import { namedTables } from '../../shared/store/tables.ts';
 import { syntheticLeads } from '../../shared/synthetic/generator.ts';
 import { runtime } from '../helpers/runtime.ts';
 import { deliver, readStream } from '../helpers/streams.ts';
@@ -20,6 +20,7 @@ import { deliver, readStream } from '../helpers/streams.ts';
 const tables = {
   activities: `predictive-activities-${process.pid}`,
   leads: `predictive-leads-${process.pid}`,
+  search: `predictive-search-${process.pid}`,
 };
 const client = documentClient(runtime.dynamodbEndpoint);
 const ledger = new Ledger(client, tables, 400);
@@ -35,10 +36,7 @@ const model = compileModel(
 const live = data.filter((l) => l.activities.some((a) => !a.bot)).slice(0, 25);
 
 beforeAll(async () => {
-  await ensureTables(runtime.dynamodbEndpoint, [
-    { definition: ACTIVITIES_TABLE, name: tables.activities },
-    { definition: LEADS_TABLE, name: tables.leads },
-  ]);
+  await ensureTables(runtime.dynamodbEndpoint, namedTables(tables));
   for (const lead of live)
     for (const activity of lead.activities)
       await ledger.record({ kind: 'lead', id: lead.leadId }, activity, 'api', AT);

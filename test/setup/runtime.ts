@@ -2,13 +2,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import type { TableNames } from '../../shared/store/tables.ts';
 
 export interface RuntimeInfo {
   url: string;
   apiKey: string;
   signingSecret: string;
   dynamodbEndpoint: string;
-  tables: { activities: string; leads: string };
+  tables: TableNames;
   dataDir: string;
 }
 

@@ -44,6 +44,7 @@ describe("a function's configuration", () => {
   const complete = {
     ACTIVITIES_TABLE: 'leadscore-dev-activities',
     LEADS_TABLE: 'leadscore-dev-leads',
+    SEARCH_TABLE: 'leadscore-dev-search',
     SIGNING_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:leadscore-dev-signing-secret',
     TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:leadscore-dev-notifications',
     RUN_JOB_FUNCTION: 'leadscore-dev-run-job',
