@@ -271,7 +271,7 @@ export class LeadscoreStack extends Stack {
         ...asyncFailures,
       ],
       api,
-      tables: [activities, leads],
+      tables: [activities, leads, search],
     });
 
     const url = stage.url.replace(/\/$/, '');

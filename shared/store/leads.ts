@@ -6,6 +6,7 @@ import {
   QueryCommand,
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { labelOf, searchTermsOf } from '../domain/label.ts';
 import type { Attributes } from '../domain/profile.ts';
 import { batchWrite } from './batch.ts';
 import { IdentityConflict, LeadErased, LeadMoved, OutcomeConflict, UnknownLead } from './errors.ts';
@@ -418,14 +419,26 @@ export class LeadDirectory {
       ),
     );
     const gone = items.filter((i) => !i.sk.startsWith('SCORE#'));
-    await this.delete([...gone, ...[...aliases.values()].map((a) => keys.alias(a))]);
-    // The search terms, in their own table: those each lead's list names and those its profile gives.
-    // follow-profiles removes them too, from the stream; this does not wait for it, nor depend on it.
+    // The search terms first (safe to repeat: a retry after a failure here still finds the links it follows below),
+    // in their own table: those each lead's list names and those its profile gives. follow-profiles removes them
+    // too, from the stream; this does not wait for it, nor depend on it.
     const index = new SearchIndex(this.client, this.tables);
+    const legacyTerms: Key[] = [];
     for (const { id } of people) {
-      const profile = gone.find((i) => i.entity === 'profile' && i.pk === keys.lead(id));
-      await index.follow(id, profile as unknown as ProfileItem | undefined, undefined);
+      const profile = gone.find((i) => i.entity === 'profile' && i.pk === keys.lead(id)) as
+        | ProfileItem
+        | undefined;
+      await index.follow(id, profile, undefined);
+      // A stage deployed before the search table kept a lead's terms beside it, with their list, until `leadscore
+      // reindex` moves them: where that list is still there, so may its terms be.
+      const legacy = gone.find((i) => i.entity === 'searchTerms' && i.pk === keys.lead(id));
+      if (legacy) {
+        const named = (legacy as unknown as { terms?: string[] }).terms ?? [];
+        const given = profile ? searchTermsOf(id, labelOf(profile.attributes)) : [];
+        for (const t of new Set([...named, ...given])) legacyTerms.push(keys.searchTerm(t, id));
+      }
     }
+    await this.delete([...gone, ...[...aliases.values()].map((a) => keys.alias(a)), ...legacyTerms]);
     const sweep = [...aliases.values()];
     if (leadId !== target) sweep.push({ kind: 'lead', id: target });
     return { items: gone.length, aliases: sweep };

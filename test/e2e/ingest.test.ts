@@ -348,7 +348,10 @@ describe('identity and privacy', () => {
       return j.status === 'succeeded' ? j : undefined;
     });
     expect(job).toMatchObject({ kind: 'erase', result: { erased: { activities: expect.any(Number) } } });
-    for (const id of [lead, visitor, other]) expect(await itemsMentioning('activities', id)).toEqual([]);
+    for (const id of [lead, visitor, other]) {
+      expect(await itemsMentioning('activities', id)).toEqual([]);
+      expect(await itemsMentioning('search', id)).toEqual([]);
+    }
     const left = await until(async () => {
       const items = [
         ...(await itemsMentioning('leads', lead)),
