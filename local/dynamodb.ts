@@ -44,8 +44,12 @@ export async function startDynamoDbLocal(options: {
   ];
   // `cat` returns when this process's end of the pipe closes: on stop(), on exit, and on SIGKILL alike.
   const watchdog = 'java "$@" <&- & java=$!; cat >/dev/null; kill "$java" 2>/dev/null; wait "$java"';
+  // A process group of its own: a terminal's Ctrl-C goes to the whole foreground group, and would otherwise end the
+  // watchdog before it ends Java (a shell's background job ignores SIGINT, so Java would stay). This process stops
+  // it instead, on its own SIGINT, once its pollers are done.
   const child: ChildProcess = spawn('sh', ['-c', watchdog, 'dynamodb-local', ...args], {
     stdio: ['pipe', 'pipe', 'pipe'],
+    detached: true,
   });
   let output = '';
   child.stdout?.on('data', (d: Buffer) => {

@@ -10,12 +10,16 @@ const dataDir = mkdtempSync(join(tmpdir(), 'leadscore-lifetime-'));
 const children: ChildProcess[] = [];
 afterAll(() => {
   for (const child of children) child.kill('SIGKILL');
+  // A Java a failed test left behind, found by its data directory.
+  for (const line of javaOnDataDir()) process.kill(Number(line.trim().split(/\s+/)[0]), 'SIGKILL');
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-function start(): { child: ChildProcess; output: () => string; exit: Promise<number | null> } {
+/** `group`: in a process group of its own, as a terminal runs a command (a Ctrl-C there goes to the whole group). */
+function start(group = false): { child: ChildProcess; output: () => string; exit: Promise<number | null> } {
   const child = spawn(process.execPath, ['local/main.ts', '--port', '0', '--data-dir', dataDir], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: group,
   });
   children.push(child);
   let output = '';
@@ -29,11 +33,11 @@ function start(): { child: ChildProcess; output: () => string; exit: Promise<num
   return { child, output: () => output, exit };
 }
 
-/** Java processes serving this data directory, from the process table. */
+/** Java processes serving this data directory, from the process table: "<pid> java <args>". */
 function javaOnDataDir(): string[] {
-  return execFileSync('ps', ['-eo', 'comm=,args='], { encoding: 'utf8' })
+  return execFileSync('ps', ['-eo', 'pid=,comm=,args='], { encoding: 'utf8' })
     .split('\n')
-    .filter((line) => line.startsWith('java ') && line.includes(join(dataDir, 'dynamodb')));
+    .filter((line) => line.trim().split(/\s+/)[1] === 'java' && line.includes(join(dataDir, 'dynamodb')));
 }
 
 describe('the local runtime and its DynamoDB Local', () => {
@@ -63,5 +67,16 @@ describe('the local runtime and its DynamoDB Local', () => {
     third.child.kill('SIGTERM');
     expect(await third.exit).toBe(0);
     expect(javaOnDataDir()).toEqual([]);
+  });
+
+  it('stops Java on a Ctrl-C, which a terminal sends to every process of the command', async () => {
+    const runtime = start(true);
+    await until(() => (runtime.output().includes('Leadscore is running') ? true : undefined), 90_000);
+    expect(javaOnDataDir()).toHaveLength(1);
+
+    process.kill(-runtime.child.pid!, 'SIGINT');
+
+    expect(await runtime.exit).toBe(0);
+    await until(() => (javaOnDataDir().length === 0 ? true : undefined), 30_000);
   });
 });
