@@ -7,20 +7,19 @@ import type { Command } from './main.ts';
 import { targetOf } from './target.ts';
 
 export const runReindex: Command = {
-  summary: "Rebuild every profile's search terms: once, for a stage deployed before the search index",
+  summary: "Rebuild every profile's search terms: once, for a stage deployed before the search table",
   usage: `Usage: leadscore reindex [--data-dir <dir>] [--stage <stage> [--region <region>]]
 
   --stage    act on the deployed stack of this stage (its tables, with your AWS credentials)
              instead of the local runtime of this checkout
 
-The follow-profiles function keeps each lead's search terms as its profile changes. Profiles written
-before a stage had it are found by the list's search only once they change: this marks every profile
-(its indexedAt), and follow-profiles rebuilds each one's terms from the stream, in order with any other
-change, so a profile changed or erased meanwhile is indexed as it is, not as it was. Repeating it is
-harmless. Leads without a profile are found by their id once they are scored again. Progress goes to
-stderr; the terms follow within seconds.
-
-A stage deployed before the search table had its terms in the leads table; this deletes those.`,
+The follow-profiles function keeps each lead's search terms, in the search table, as its profile
+changes. Profiles written before a stage (or a local data dir) had that table are found by the list's
+search only once they change: this marks every profile (its indexedAt), and follow-profiles rebuilds
+each one's terms from the stream, in order with any other change, so a profile changed or erased
+meanwhile is indexed as it is, not as it was. It also deletes the terms an earlier version kept in the
+leads table. Repeating it is harmless. A lead without a profile has no terms: a search finds it by its
+exact id, reindexed or not. Progress goes to stderr; the terms follow within seconds.`,
   async run(args) {
     const { values } = parse(args, {
       'data-dir': { type: 'string' },

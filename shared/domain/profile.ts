@@ -59,8 +59,14 @@ export const ProfileSchema = z
 export type Attributes = z.infer<typeof AttributesSchema>;
 export type Profile = z.infer<typeof ProfileSchema>;
 
-/** The e-mail domain is fit data in its own right (competitors, free mail); derive it when only the address is known. */
+/**
+ * The e-mail domain is fit data in its own right (competitors, free mail); derive it when only the address is known.
+ * Removing the address removes the domain too, unless the same change sets it: someone who asks for their e-mail
+ * to go does not expect its domain (searched, and counted in the account's roll-up) to stay.
+ */
 export function withEmailDomain<A extends AttributesPatch>(attributes: A): A {
+  if (attributes.email === null && attributes.emailDomain === undefined)
+    return { ...attributes, emailDomain: null };
   if (attributes.emailDomain || typeof attributes.email !== 'string') return attributes;
   const at = attributes.email.lastIndexOf('@');
   return at < 0 ? attributes : { ...attributes, emailDomain: attributes.email.slice(at + 1).toLowerCase() };

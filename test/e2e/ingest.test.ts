@@ -466,6 +466,22 @@ describe('attributes, outcomes and the bus', () => {
     expect(((await bad.json()) as { errors: { path: string }[] }).errors[0]!.path).toBe(
       'attributes.employees',
     );
+
+    // Removing the e-mail removes the domain derived from it; a domain set with the removal stays.
+    const cleared = await api(`/v1/leads/${lead}/attributes`, {
+      method: 'PUT',
+      json: { attributes: { email: null } },
+    });
+    const { attributes } = (await cleared.json()) as { attributes: Record<string, unknown> };
+    expect(attributes).not.toHaveProperty('email');
+    expect(attributes).not.toHaveProperty('emailDomain');
+    const kept = await api(`/v1/leads/${lead}/attributes`, {
+      method: 'PUT',
+      json: { attributes: { email: null, emailDomain: 'acme.test' } },
+    });
+    expect(((await kept.json()) as { attributes: Record<string, unknown> }).attributes).toMatchObject({
+      emailDomain: 'acme.test',
+    });
   });
 
   it('records an outcome once per outcomeId', async () => {
