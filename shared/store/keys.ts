@@ -79,7 +79,8 @@ export const keys = {
   },
   /**
    * A search term of a lead, in the search table: partitioned by the term's first character, sorted by the term,
-   * so the leads whose terms start with a prefix are one Query (begins_with). Terms hold no "#" (shared/domain/label.ts).
+   * so the leads whose terms start with a prefix are one Query (begins_with). Terms hold no "#"
+   * (shared/domain/label.ts).
    */
   searchTerm(term: string, leadId: string): Key {
     return { pk: keys.searchPartition(term), sk: `${term}#${leadId}` };

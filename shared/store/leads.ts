@@ -375,8 +375,9 @@ export class LeadDirectory {
    * leads, transitively). Each id gets a tombstone first, so every later write for any of them is refused; each
    * score (of the lead and of its merged ids) is replaced by a marker holding nothing but its key, so a score write
    * already in flight fails its condition, and the leads stream clears history and feed items behind it. Then
-   * every item under those ids goes. Returns the ids whose ledgers the caller must sweep (every alias, and the
-   * surviving lead when the id asked for was merged into it). Safe to repeat; UnknownLead when nothing is known.
+   * their search terms go, and every item under those ids. Returns the ids whose ledgers the caller must sweep
+   * (every alias, and the surviving lead when the id asked for was merged into it). Safe to repeat; UnknownLead when
+   * nothing is known.
    */
   async erase(
     leadId: string,
