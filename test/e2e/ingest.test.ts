@@ -220,7 +220,11 @@ describe('identity and privacy', () => {
       method: 'POST',
       json: { anonymousId: visitor, leadId: lead },
     });
-    expect(await response.json()).toMatchObject({ leadId: lead, aliased: visitor, movedActivities: 2 });
+    // The hits were just recorded: scoring may still be reading them, and once the alias is claimed it moves them
+    // itself, so the request moves the two or fewer. Either way, when it answers, all are the lead's, once.
+    const identified = (await response.json()) as { movedActivities: number };
+    expect(identified).toMatchObject({ leadId: lead, aliased: visitor });
+    expect(identified.movedActivities).toBeLessThanOrEqual(2);
     expect(await itemsUnder('activities', `ANON#${visitor}`)).toEqual([]);
     expect(await itemsUnder('activities', `LEAD#${lead}`)).toHaveLength(2);
 
@@ -252,7 +256,11 @@ describe('identity and privacy', () => {
       method: 'POST',
       json: { leadId: newer, previousId: older },
     });
-    expect(await response.json()).toMatchObject({ leadId: older, aliased: newer, movedActivities: 1 });
+    // As above: scoring may move the activity it was reading when the merge was claimed, so the request moves it
+    // or finds it moved; the export shows it once either way.
+    const merged = (await response.json()) as { movedActivities: number };
+    expect(merged).toMatchObject({ leadId: older, aliased: newer });
+    expect(merged.movedActivities).toBeLessThanOrEqual(1);
     const exported = (await (await api(`/v1/leads/${older}/export`)).json()) as {
       profile: { attributes: object };
       activities: unknown[];
