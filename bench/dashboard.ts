@@ -2,13 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { labelOf, searchTermsOf } from '../shared/domain/label.ts';
 import { loadModels } from '../shared/models.ts';
 import { scoreActivities } from '../shared/scoring/update.ts';
 import { batchWrite } from '../shared/store/batch.ts';
 import { documentClient } from '../shared/store/dynamo.ts';
 import { scoreOf, storedScore } from '../shared/store/scores.ts';
-import { searchTermItem } from '../shared/store/search.ts';
+import { searchTermItem, termsOfProfile } from '../shared/store/search.ts';
 import type { TableNames } from '../shared/store/tables.ts';
 import { syntheticLeads } from '../shared/synthetic/generator.ts';
 import { counters } from '../shared/telemetry.ts';
@@ -215,9 +214,7 @@ async function seed(client: ReturnType<typeof documentClient>, tables: TableName
   const terms = drawn
     .filter((l) => written.has(l.profile.leadId))
     .flatMap((l) =>
-      searchTermsOf(l.profile.leadId, labelOf(l.profile.attributes)).map((t) =>
-        searchTermItem(t, l.profile.leadId),
-      ),
+      termsOfProfile(l.profile.leadId, l.profile).map((t) => searchTermItem(t, l.profile.leadId)),
     );
   const puts = (list: Record<string, unknown>[]) => list.map((Item) => ({ PutRequest: { Item } }));
   await batchWrite(client, tables.leads, puts(items), 6);

@@ -6,13 +6,12 @@ import {
   QueryCommand,
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { labelOf, searchTermsOf } from '../domain/label.ts';
 import type { Attributes } from '../domain/profile.ts';
 import { batchWrite } from './batch.ts';
 import { IdentityConflict, LeadErased, LeadMoved, OutcomeConflict, UnknownLead } from './errors.ts';
 import { resolveSubjects } from './identity.ts';
 import { type Key, keys, type Subject } from './keys.ts';
-import { SearchIndex } from './search.ts';
+import { SearchIndex, termsOfProfile } from './search.ts';
 import type { TableNames } from './tables.ts';
 import { cancellationReasons } from './transactions.ts';
 
@@ -435,8 +434,8 @@ export class LeadDirectory {
       const legacy = gone.find((i) => i.entity === 'searchTerms' && i.pk === keys.lead(id));
       if (legacy) {
         const named = (legacy as unknown as { terms?: string[] }).terms ?? [];
-        const given = profile ? searchTermsOf(id, labelOf(profile.attributes)) : [];
-        for (const t of new Set([...named, ...given])) legacyTerms.push(keys.searchTerm(t, id));
+        for (const t of new Set([...named, ...termsOfProfile(id, profile)]))
+          legacyTerms.push(keys.searchTerm(t, id));
       }
     }
     await this.delete([...gone, ...[...aliases.values()].map((a) => keys.alias(a)), ...legacyTerms]);

@@ -8,6 +8,11 @@ import type { TableNames } from './tables.ts';
 /** What the index reads of a profile. */
 type Profile = { attributes?: Attributes | undefined };
 
+/** The search terms a lead's profile gives; none without a profile. */
+export function termsOfProfile(leadId: string, profile: Profile | undefined): string[] {
+  return profile ? searchTermsOf(leadId, labelOf(profile.attributes)) : [];
+}
+
 /** A search term item, in the search table (no stream, no index). */
 export function searchTermItem(term: string, leadId: string): Record<string, unknown> {
   return { ...keys.searchTerm(term, leadId), entity: 'searchTerm', leadId };
@@ -73,10 +78,12 @@ export class SearchIndex {
     before: Profile | undefined,
     after: Profile | undefined,
   ): Promise<{ deleted: number }> {
-    const terms = (profile: Profile | undefined) =>
-      profile ? searchTermsOf(leadId, labelOf(profile.attributes)) : [];
     const listed = await this.termsOf(leadId);
-    return this.rewrite(leadId, [...listed, ...terms(before)], terms(after));
+    return this.rewrite(
+      leadId,
+      [...listed, ...termsOfProfile(leadId, before)],
+      termsOfProfile(leadId, after),
+    );
   }
 
   /** The terms the lead's list says follow-profiles wrote for it (strongly consistent: a rewrite follows). */
